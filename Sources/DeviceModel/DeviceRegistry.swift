@@ -1,0 +1,27 @@
+/// Everything registered: communities, installers, residents and devices, validated and indexed by id.
+/// Build one with ``RegistryValidator``; a registry value is always internally consistent.
+public struct DeviceRegistry: Sendable {
+    public var gatewayID: String
+    public private(set) var communities: [String: Community]
+    public private(set) var installers: [String: Installer]
+    public private(set) var residents: [String: Resident]
+    public private(set) var devices: [String: Device]
+
+    init(
+        gatewayID: String, communities: [Community], installers: [Installer], residents: [Resident],
+        devices: [Device]
+    ) {
+        self.gatewayID = gatewayID
+        self.communities = Dictionary(communities.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.installers = Dictionary(installers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.residents = Dictionary(residents.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.devices = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func device(_ id: String) -> Device? { devices[id] }
+    public func resident(_ id: String) -> Resident? { residents[id] }
+    public func community(_ id: String) -> Community? { communities[id] }
+
+    /// Devices sorted by id, for stable listings.
+    public var sortedDevices: [Device] { devices.values.sorted { $0.id < $1.id } }
+}

@@ -1,0 +1,365 @@
+/// Validates drafts into a ``DeviceRegistry``. Every issue is collected with the location of the value
+/// at fault, so `gatewayd check` reports a whole file at once and the HTTP API answers with the same
+/// messages for the same mistakes.
+public struct RegistryValidator: Sendable {
+    public init() {}
+
+    /// Validates a whole registry.
+    public func validate(_ draft: RegistryDraft) throws(ValidationFailure) -> DeviceRegistry {
+        var issues = IssueList()
+        let gatewayID = issues.identifier(draft.gatewayID, origins: draft.gatewayOrigins, path: "gateway", field: "id")
+
+        var communities: [Community] = []
+        var gridOwners: [String: String] = [:]
+        var seenCommunityIDs = Set<String>()
+        for (index, communityDraft) in draft.communities.enumerated() {
+            let path = "communities[\(index)]"
+            if let community = validateCommunity(communityDraft, path: path, issues: &issues) {
+                guard seenCommunityIDs.insert(community.id).inserted else {
+                    issues.add(communityDraft.origins, path, "id", "duplicate community id \"\(community.id)\"")
+                    continue
+                }
+                for (gridIndex, grid) in community.grids.enumerated() {
+                    if let owner = gridOwners[grid.code] {
+                        issues.add(communityDraft.grids[gridIndex].origins, "\(path).grids[\(gridIndex)]", "code",
+                                   "duplicate grid code \"\(grid.code)\" (already used by community \"\(owner)\")")
+                    } else {
+                        gridOwners[grid.code] = community.id
+                    }
+                }
+                communities.append(community)
+            }
+        }
+
+        var installers: [Installer] = []
+        for (index, installerDraft) in draft.installers.enumerated() {
+            let path = "installers[\(index)]"
+            guard let installer = validateInstaller(installerDraft, path: path, issues: &issues) else { continue }
+            if installers.contains(where: { $0.id == installer.id }) {
+                issues.add(installerDraft.origins, path, "id", "duplicate installer id \"\(installer.id)\"")
+            } else {
+                installers.append(installer)
+            }
+        }
+
+        // References are checked against every record that was written, valid or not, so that one bad
+        // resident does not also fail each device that names it.
+        let context = RegistryContext(draft)
+        var residents: [Resident] = []
+        for (index, residentDraft) in draft.residents.enumerated() {
+            let path = "residents[\(index)]"
+            guard let resident = validateResident(residentDraft, path: path, context: context, issues: &issues)
+            else { continue }
+            if residents.contains(where: { $0.id == resident.id }) {
+                issues.add(residentDraft.origins, path, "id", "duplicate resident id \"\(resident.id)\"")
+            } else {
+                residents.append(resident)
+            }
+        }
+
+        var devices: [Device] = []
+        var deviceIDs = Set<String>()
+        var serials: [String: String] = [:]
+        for (index, deviceDraft) in draft.devices.enumerated() {
+            let path = "devices[\(index)]"
+            if let id = deviceDraft.id, !deviceIDs.insert(id).inserted {
+                issues.add(deviceDraft.origins, path, "id", "duplicate device id \"\(id)\"")
+                continue
+            }
+            guard let device = validateDevice(deviceDraft, path: path, context: context, issues: &issues) else { continue }
+            let serialKey = "\(device.vendor.lowercased())/\(device.serial)"
+            if let other = serials[serialKey] {
+                issues.add(deviceDraft.origins, path, "serial",
+                           "serial \"\(device.serial)\" of vendor \"\(device.vendor)\" is already registered as device \"\(other)\"")
+            } else {
+                serials[serialKey] = device.id
+            }
+            devices.append(device)
+        }
+
+        guard issues.isEmpty, let gatewayID else {
+            throw ValidationFailure(issues: issues.sorted)
+        }
+        return DeviceRegistry(
+            gatewayID: gatewayID, communities: communities, installers: installers, residents: residents, devices: devices
+        )
+    }
+
+    /// Validates one device against an existing registry: the check the HTTP API runs on registration.
+    /// `existing` ids are refused as duplicates unless `replacing` names the same id.
+    public func validateDevice(
+        _ draft: DeviceDraft, in registry: DeviceRegistry, replacing: String? = nil
+    ) throws(ValidationFailure) -> Device {
+        var issues = IssueList()
+        let context = RegistryContext(registry)
+        let device = validateDevice(draft, path: "device", context: context, issues: &issues)
+        if let device, device.id != replacing, registry.device(device.id) != nil {
+            issues.add(draft.origins, "device", "id", "duplicate device id \"\(device.id)\"")
+        }
+        guard issues.isEmpty, let device else { throw ValidationFailure(issues: issues.sorted) }
+        return device
+    }
+
+    // MARK: - Records
+
+    private func validateCommunity(_ draft: CommunityDraft, path: String, issues: inout IssueList) -> Community? {
+        let id = issues.identifier(draft.id, origins: draft.origins, path: path, field: "id")
+        let name = issues.required(draft.name, draft.origins, path, "name")
+        let address = issues.required(draft.address, draft.origins, path, "address")
+        if draft.grids.isEmpty {
+            issues.add(draft.origins, path, "grids", "a community needs at least one grid")
+        }
+        var grids: [Grid] = []
+        for (index, gridDraft) in draft.grids.enumerated() {
+            let gridPath = "\(path).grids[\(index)]"
+            let code = issues.required(gridDraft.code, gridDraft.origins, gridPath, "code")
+            let gridName = issues.required(gridDraft.name, gridDraft.origins, gridPath, "name")
+            if let code, !ContactRules.isValidGridCode(code) {
+                issues.add(gridDraft.origins, gridPath, "code", "grid code \"\(code)\" must be 6 to 20 digits")
+                continue
+            }
+            if let code, let gridName { grids.append(Grid(code: code, name: gridName)) }
+        }
+        guard let id, let name, let address else { return nil }
+        return Community(id: id, name: name, address: address, street: draft.street, grids: grids)
+    }
+
+    private func validateInstaller(_ draft: InstallerDraft, path: String, issues: inout IssueList) -> Installer? {
+        let id = issues.identifier(draft.id, origins: draft.origins, path: path, field: "id")
+        let name = issues.required(draft.name, draft.origins, path, "name")
+        let phone = draft.phone.flatMap { issues.mobile($0, draft.origins, path, "phone") }
+        guard let id, let name else { return nil }
+        return Installer(id: id, name: name, phone: phone)
+    }
+
+    private func validateResident(
+        _ draft: ResidentDraft, path: String, context: RegistryContext, issues: inout IssueList
+    ) -> Resident? {
+        let id = issues.identifier(draft.id, origins: draft.origins, path: path, field: "id")
+        let name = issues.required(draft.name, draft.origins, path, "name")
+        let community = issues.required(draft.community, draft.origins, path, "community")
+        if let community, context.communityGrids[community] == nil {
+            issues.add(draft.origins, path, "community", "unknown community \"\(community)\"")
+        }
+        let building = issues.required(draft.building, draft.origins, path, "building")
+        let room = issues.required(draft.room, draft.origins, path, "room")
+        var livesAlone = false
+        if let text = draft.livesAlone {
+            if let value = BooleanText.value(text) { livesAlone = value } else {
+                issues.add(draft.origins, path, "lives_alone", "expected true or false, found \"\(text)\"")
+            }
+        }
+        var relatives: [Relative] = []
+        for (index, relativeDraft) in draft.relatives.enumerated() {
+            if let relative = validateRelative(relativeDraft, path: "\(path).relatives[\(index)]", issues: &issues) {
+                relatives.append(relative)
+            }
+        }
+        guard let id, let name, let community, let building, let room,
+              relatives.count == draft.relatives.count else { return nil }
+        return Resident(
+            id: id, name: name, community: community, building: building, unit: draft.unit, room: room,
+            livesAlone: livesAlone, relatives: relatives
+        )
+    }
+
+    private func validateRelative(_ draft: RelativeDraft, path: String, issues: inout IssueList) -> Relative? {
+        let before = issues.count
+        let name = issues.required(draft.name, draft.origins, path, "name")
+        let relation = issues.required(draft.relation, draft.origins, path, "relation")
+        let phone = draft.phone.flatMap { issues.mobile($0, draft.origins, path, "phone") }
+        var channels: [ContactChannel] = []
+        let channelTexts = draft.channels ?? (draft.phone != nil ? ["sms"] : [])
+        if channelTexts.isEmpty {
+            issues.add(draft.origins, path, "channels", "a relative needs at least one channel (sms or wechat) and its contact")
+        }
+        for text in channelTexts {
+            guard let channel = ContactChannel(rawValue: text) else {
+                issues.add(draft.origins, path, "channels", "unknown channel \"\(text)\" (expected one of: sms, wechat)")
+                continue
+            }
+            channels.append(channel)
+        }
+        if channels.contains(.sms), draft.phone == nil {
+            issues.add(draft.origins, path, "phone", "channel sms needs a phone number")
+        }
+        if channels.contains(.wechat), (draft.wechatOpenID ?? "").isEmpty {
+            issues.add(draft.origins, path, "wechat_openid", "channel wechat needs a wechat_openid")
+        }
+        var notify = NotifyPreference.critical
+        if let text = draft.notify {
+            if let value = NotifyPreference(rawValue: text) { notify = value } else {
+                issues.add(draft.origins, path, "notify", "unknown notify setting \"\(text)\" (expected one of: critical, all)")
+            }
+        }
+        guard issues.count == before, let name, let relation else { return nil }
+        return Relative(
+            name: name, relation: relation, phone: phone, wechatOpenID: draft.wechatOpenID, channels: channels,
+            notify: notify
+        )
+    }
+
+    private func validateDevice(
+        _ draft: DeviceDraft, path: String, context: RegistryContext, issues: inout IssueList
+    ) -> Device? {
+        let before = issues.count
+        let id = issues.identifier(draft.id, origins: draft.origins, path: path, field: "id")
+        var type: DeviceType?
+        if let text = issues.required(draft.type, draft.origins, path, "type") {
+            type = DeviceType(rawValue: text)
+            if type == nil {
+                let known = DeviceType.allCases.map(\.rawValue)
+                var message = "unknown device type \"\(text)\""
+                if let guess = Spelling.closest(to: text, among: known) { message += " (did you mean \"\(guess)\"?)" }
+                issues.add(draft.origins, path, "type", message + " (expected one of: \(known.joined(separator: ", ")))")
+            }
+        }
+        let communityID = issues.required(draft.community, draft.origins, path, "community")
+        let grids = communityID.flatMap { context.communityGrids[$0] }
+        if let communityID, grids == nil {
+            issues.add(draft.origins, path, "community", "unknown community \"\(communityID)\"")
+        }
+        let grid = issues.required(draft.grid, draft.origins, path, "grid")
+        if let grid, let communityID, let grids, !grids.contains(grid) {
+            issues.add(draft.origins, path, "grid", "grid \"\(grid)\" is not a grid of community \"\(communityID)\"")
+        }
+        let vendor = issues.required(draft.vendor, draft.origins, path, "vendor")
+        let model = issues.required(draft.model, draft.origins, path, "model")
+        let serial = issues.required(draft.serial, draft.origins, path, "serial")
+        let installer = issues.required(draft.installer, draft.origins, path, "installer")
+        if let installer, !context.installers.contains(installer) {
+            issues.add(draft.origins, path, "installer", "unknown installer \"\(installer)\"")
+        }
+        var state = CommissioningState.registered
+        if let text = draft.state {
+            if let value = CommissioningState(rawValue: text) { state = value } else {
+                let known = CommissioningState.allCases.map(\.rawValue).joined(separator: ", ")
+                issues.add(draft.origins, path, "state", "unknown commissioning state \"\(text)\" (expected one of: \(known))")
+            }
+        }
+        if let type, type.watchesResident {
+            if let residentID = draft.resident {
+                if let residentCommunity = context.residentCommunities[residentID] {
+                    if let communityID, let residentCommunity, residentCommunity != communityID {
+                        issues.add(draft.origins, path, "resident",
+                                   "resident \"\(residentID)\" lives in community \"\(residentCommunity)\", not \"\(communityID)\"")
+                    }
+                } else {
+                    issues.add(draft.origins, path, "resident", "unknown resident \"\(residentID)\"")
+                }
+            } else {
+                issues.add(draft.origins, path, "resident", "a \(type.rawValue) watches a resident: add `resident: <resident id>`")
+            }
+        } else if let type, draft.resident != nil {
+            issues.add(draft.origins, path, "resident", "only elderly-care monitors watch a resident, not a \(type.rawValue)")
+        }
+        if draft.building == nil, draft.zone == nil {
+            issues.add(draft.origins, path, nil, "a device needs a location: `building` (with unit/floor/room) or `zone`")
+        }
+        var interval = type?.defaultReportIntervalSeconds ?? 0
+        if let text = draft.reportInterval {
+            if let seconds = DurationText.seconds(text), (10...7 * 86_400).contains(seconds) {
+                interval = seconds
+            } else {
+                issues.add(draft.origins, path, "report_interval",
+                           "report interval \"\(text)\" must be a duration between 10s and 7d (e.g. 60s, 5m, 1h)")
+            }
+        }
+        guard issues.count == before, let id, let type, let communityID, let grid, let vendor, let model, let serial,
+              let installer else { return nil }
+        let location = DeviceLocation(
+            building: draft.building, unit: draft.unit, floor: draft.floor, room: draft.room, zone: draft.zone
+        )
+        return Device(
+            id: id, type: type, community: communityID, grid: grid, location: location, vendor: vendor, model: model,
+            serial: serial, installer: installer, state: state, resident: draft.resident,
+            reportIntervalSeconds: interval
+        )
+    }
+}
+
+/// What a device's references are checked against: the ids in a registry (or in the drafts of one).
+struct RegistryContext {
+    var communityGrids: [String: Set<String>] = [:]
+    var installers: Set<String> = []
+    /// Resident id → the community the resident lives in (`nil` when the record does not say).
+    var residentCommunities: [String: String?] = [:]
+
+    init(_ draft: RegistryDraft) {
+        for community in draft.communities {
+            guard let id = community.id else { continue }
+            communityGrids[id, default: []].formUnion(community.grids.compactMap(\.code))
+        }
+        installers = Set(draft.installers.compactMap(\.id))
+        for resident in draft.residents {
+            if let id = resident.id { residentCommunities[id] = .some(resident.community) }
+        }
+    }
+
+    init(_ registry: DeviceRegistry) {
+        communityGrids = registry.communities.mapValues { Set($0.grids.map(\.code)) }
+        installers = Set(registry.installers.keys)
+        residentCommunities = registry.residents.mapValues { .some($0.community) }
+    }
+}
+
+/// Collects issues, resolving each to the location of the value at fault.
+struct IssueList {
+    private(set) var issues: [ValidationIssue] = []
+    var count: Int { issues.count }
+    var isEmpty: Bool { issues.isEmpty }
+
+    /// Issues in file order (those without a location last), then by path.
+    var sorted: [ValidationIssue] {
+        issues.sorted { lhs, rhs in
+            switch (lhs.location, rhs.location) {
+            case let (l?, r?): (l.line, l.column, lhs.path) < (r.line, r.column, rhs.path)
+            case (.some, nil): true
+            case (nil, .some): false
+            case (nil, nil): lhs.path < rhs.path
+            }
+        }
+    }
+
+    mutating func add(_ origins: FieldOrigins, _ path: String, _ field: String?, _ message: String) {
+        let fullPath = field.map { "\(path).\($0)" } ?? path
+        issues.append(ValidationIssue(location: origins.location(of: field), path: fullPath, message: message))
+    }
+
+    mutating func required(_ value: String?, _ origins: FieldOrigins, _ path: String, _ field: String) -> String? {
+        guard let value, !value.isEmpty else {
+            add(origins, path, field, "`\(field)` is required")
+            return nil
+        }
+        return value
+    }
+
+    mutating func identifier(_ value: String?, origins: FieldOrigins, path: String, field: String) -> String? {
+        guard let value = required(value, origins, path, field) else { return nil }
+        guard ContactRules.isValidIdentifier(value) else {
+            add(origins, path, field,
+                "id \"\(value)\" must be 1–64 ASCII letters, digits, '_', '-' or '.', starting with a letter or digit")
+            return nil
+        }
+        return value
+    }
+
+    mutating func mobile(_ value: String, _ origins: FieldOrigins, _ path: String, _ field: String) -> String? {
+        guard let phone = ContactRules.normalizedMobile(value) else {
+            add(origins, path, field, "not a mainland mobile number (11 digits starting 13–19)")
+            return nil
+        }
+        return phone
+    }
+}
+
+/// `true`/`false` as YAML and JSON users write them.
+enum BooleanText {
+    static func value(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "on": true
+        case "false", "no", "off": false
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import DeviceModel
+import Foundation
+import Yams
+
+/// Reads `devices.yaml` into a validated ``DeviceRegistry``.
+///
+/// Keys (all values are text unless noted):
+/// - `gateway.id` (required): the gateway's id, used in its MQTT client id and presence topic.
+/// - `communities[]`: `id`, `name`, `address`, `street` (optional), `grids[]` (`code`, `name`).
+/// - `installers[]`: `id`, `name`, `phone` (optional).
+/// - `residents[]`: `id`, `name`, `community`, `building`, `unit` (optional), `room`, `lives_alone` (bool,
+///   default false), `relatives[]` (`name`, `relation`, `phone`, `wechat_openid`, `channels` list of
+///   `sms`/`wechat` (default `[sms]` when a phone is given), `notify` `critical`|`all`, default `critical`).
+/// - `devices[]`: `id`, `type`, `community`, `grid`, `building`/`unit`/`floor`/`room` or `zone`, `vendor`,
+///   `model`, `serial`, `installer`, `state` (`registered`|`commissioned`|`decommissioned`, default
+///   `registered`), `resident` (elderly monitors only), `report_interval` (duration, default per type).
+///
+/// Every problem is reported with its `file:line:column`, all at once.
+public enum RegistryLoader {
+    public static func load(path: String) throws(ConfigError) -> DeviceRegistry {
+        let text: String
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw ConfigError.unreadable(file: path, reason: "file is not UTF-8 text")
+            }
+            text = decoded
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw ConfigError.unreadable(file: path, reason: exists ? "cannot read the file (permissions, or not a regular file)" : "no such file")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> DeviceRegistry {
+        let draft = try draft(from: text, file: file)
+        do {
+            return try RegistryValidator().validate(draft.registry)
+        } catch {
+            throw ConfigError.invalid((draft.issues + error.issues).sortedByLocation())
+        }
+    }
+
+    /// The YAML turned into drafts, with structural issues (unknown keys, wrong shapes) found on the way.
+    static func draft(from text: String, file: String) throws(ConfigError) -> (registry: RegistryDraft, issues: [ValidationIssue]) {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigError.invalid([ValidationIssue(location: SourceLocation(file: file, line: 1, column: 1),
+                                                           path: "", message: "the file is empty")])
+            }
+            root = node
+        } catch let error as ConfigError {
+            throw error
+        } catch let error as YamlError {
+            throw syntaxError(error, file: file)
+        } catch {
+            throw ConfigError.syntax(SourceLocation(file: file, line: 1, column: 1), "not valid YAML")
+        }
+        var issues: [ValidationIssue] = []
+        var draft = RegistryDraft()
+        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices"], issues: &issues) else {
+            throw ConfigError.invalid(issues)
+        }
+        draft.origins = top.origins
+        if let gatewayNode = top.values["gateway"],
+           let gateway = YAMLRecord(gatewayNode, file: file, path: "gateway", allowedKeys: ["id"], issues: &issues) {
+            draft.gatewayID = gateway.scalar("id", issues: &issues)
+            draft.gatewayOrigins = gateway.origins
+        } else {
+            draft.gatewayOrigins = FieldOrigins(record: top.origins.record)
+        }
+        for (index, node) in top.sequence("communities", issues: &issues).enumerated() {
+            if let community = readCommunity(node, file: file, path: "communities[\(index)]", issues: &issues) {
+                draft.communities.append(community)
+            }
+        }
+        for (index, node) in top.sequence("installers", issues: &issues).enumerated() {
+            let path = "installers[\(index)]"
+            guard let record = YAMLRecord(node, file: file, path: path, allowedKeys: ["id", "name", "phone"], issues: &issues)
+            else { continue }
+            var installer = InstallerDraft()
+            installer.id = record.scalar("id", issues: &issues)
+            installer.name = record.scalar("name", issues: &issues)
+            installer.phone = record.scalar("phone", issues: &issues)
+            installer.origins = record.origins
+            draft.installers.append(installer)
+        }
+        for (index, node) in top.sequence("residents", issues: &issues).enumerated() {
+            if let resident = readResident(node, file: file, path: "residents[\(index)]", issues: &issues) {
+                draft.residents.append(resident)
+            }
+        }
+        for (index, node) in top.sequence("devices", issues: &issues).enumerated() {
+            if let device = readDevice(node, file: file, path: "devices[\(index)]", issues: &issues) {
+                draft.devices.append(device)
+            }
+        }
+        return (draft, issues)
+    }
+
+    private static func readCommunity(_ node: Node, file: String, path: String, issues: inout [ValidationIssue]) -> CommunityDraft? {
+        guard let record = YAMLRecord(node, file: file, path: path, allowedKeys: ["id", "name", "address", "street", "grids"], issues: &issues)
+        else { return nil }
+        var community = CommunityDraft()
+        community.id = record.scalar("id", issues: &issues)
+        community.name = record.scalar("name", issues: &issues)
+        community.address = record.scalar("address", issues: &issues)
+        community.street = record.scalar("street", issues: &issues)
+        community.origins = record.origins
+        for (index, gridNode) in record.sequence("grids", issues: &issues).enumerated() {
+            guard let gridRecord = YAMLRecord(gridNode, file: file, path: "\(path).grids[\(index)]", allowedKeys: ["code", "name"], issues: &issues)
+            else { continue }
+            var grid = GridDraft()
+            grid.code = gridRecord.scalar("code", issues: &issues)
+            grid.name = gridRecord.scalar("name", issues: &issues)
+            grid.origins = gridRecord.origins
+            community.grids.append(grid)
+        }
+        return community
+    }
+
+    private static func readResident(_ node: Node, file: String, path: String, issues: inout [ValidationIssue]) -> ResidentDraft? {
+        let keys: Set<String> = ["id", "name", "community", "building", "unit", "room", "lives_alone", "relatives"]
+        guard let record = YAMLRecord(node, file: file, path: path, allowedKeys: keys, issues: &issues) else { return nil }
+        var resident = ResidentDraft()
+        resident.id = record.scalar("id", issues: &issues)
+        resident.name = record.scalar("name", issues: &issues)
+        resident.community = record.scalar("community", issues: &issues)
+        resident.building = record.scalar("building", issues: &issues)
+        resident.unit = record.scalar("unit", issues: &issues)
+        resident.room = record.scalar("room", issues: &issues)
+        resident.livesAlone = record.scalar("lives_alone", issues: &issues)
+        resident.origins = record.origins
+        for (index, relativeNode) in record.sequence("relatives", issues: &issues).enumerated() {
+            let relativeKeys: Set<String> = ["name", "relation", "phone", "wechat_openid", "channels", "notify"]
+            guard let relativeRecord = YAMLRecord(relativeNode, file: file, path: "\(path).relatives[\(index)]",
+                                                  allowedKeys: relativeKeys, issues: &issues)
+            else { continue }
+            var relative = RelativeDraft()
+            relative.name = relativeRecord.scalar("name", issues: &issues)
+            relative.relation = relativeRecord.scalar("relation", issues: &issues)
+            relative.phone = relativeRecord.scalar("phone", issues: &issues)
+            relative.wechatOpenID = relativeRecord.scalar("wechat_openid", issues: &issues)
+            relative.channels = relativeRecord.scalarList("channels", issues: &issues)
+            relative.notify = relativeRecord.scalar("notify", issues: &issues)
+            relative.origins = relativeRecord.origins
+            resident.relatives.append(relative)
+        }
+        return resident
+    }
+
+    private static func readDevice(_ node: Node, file: String, path: String, issues: inout [ValidationIssue]) -> DeviceDraft? {
+        let keys: Set<String> = [
+            "id", "type", "community", "grid", "vendor", "model", "serial", "installer", "state", "resident",
+            "building", "unit", "floor", "room", "zone", "report_interval",
+        ]
+        guard let record = YAMLRecord(node, file: file, path: path, allowedKeys: keys, issues: &issues) else { return nil }
+        var device = DeviceDraft()
+        device.id = record.scalar("id", issues: &issues)
+        device.type = record.scalar("type", issues: &issues)
+        device.community = record.scalar("community", issues: &issues)
+        device.grid = record.scalar("grid", issues: &issues)
+        device.vendor = record.scalar("vendor", issues: &issues)
+        device.model = record.scalar("model", issues: &issues)
+        device.serial = record.scalar("serial", issues: &issues)
+        device.installer = record.scalar("installer", issues: &issues)
+        device.state = record.scalar("state", issues: &issues)
+        device.resident = record.scalar("resident", issues: &issues)
+        device.building = record.scalar("building", issues: &issues)
+        device.unit = record.scalar("unit", issues: &issues)
+        device.floor = record.scalar("floor", issues: &issues)
+        device.room = record.scalar("room", issues: &issues)
+        device.zone = record.scalar("zone", issues: &issues)
+        device.reportInterval = record.scalar("report_interval", issues: &issues)
+        device.origins = record.origins
+        return device
+    }
+
+    private static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            let text = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            return .syntax(SourceLocation(file: file, line: mark.line, column: mark.column), "invalid YAML: \(text)")
+        case let .reader(problem, offset, _, _):
+            return .syntax(SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(problem) at byte \(offset ?? 0)")
+        default:
+            return .syntax(SourceLocation(file: file, line: 1, column: 1), "invalid YAML")
+        }
+    }
+}
+
+extension [ValidationIssue] {
+    /// In file order; issues without a location last.
+    func sortedByLocation() -> [ValidationIssue] {
+        enumerated().sorted { lhs, rhs in
+            switch (lhs.element.location, rhs.element.location) {
+            case let (l?, r?): (l.line, l.column, lhs.offset) < (r.line, r.column, rhs.offset)
+            case (.some, nil): true
+            case (nil, .some): false
+            case (nil, nil): lhs.offset < rhs.offset
+            }
+        }.map(\.element)
+    }
+}

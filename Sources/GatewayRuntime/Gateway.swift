@@ -1,0 +1,74 @@
+import DeviceModel
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The composition root: opens the database, builds the MQTT client and the services, and runs them in
+/// one `ServiceGroup`. Services start in array order and stop in reverse, so on SIGTERM the MQTT client
+/// disconnects first and ingest then drains everything already received into SQLite.
+public final class Gateway: Sendable {
+    public let registry: DeviceRegistry
+    public let database: DatabasePool
+    public let counters = IngestCounters()
+    public let mqtt: MQTTService
+    private let group: ServiceGroup
+    private let logger: Logger
+
+    public init(
+        settings: GatewaySettings, registry: DeviceRegistry, logger: Logger,
+        clock: @escaping @Sendable () -> Int64 = Gateway.wallClockMillis,
+        handleSignals: Bool = true
+    ) throws {
+        self.registry = registry
+        self.logger = logger
+        database = try GatewayDatabase.open(path: settings.databasePath)
+        let inbox = BoundedInbox<InboundMessage>(capacity: settings.inboxCapacity)
+        var options = MQTTOptions(broker: settings.broker, clientID: settings.clientID ?? "gatewayd-\(registry.gatewayID)")
+        options.username = settings.username
+        options.password = settings.password
+        options.caFile = settings.caFile
+        options.subscriptions = [DeviceTopic.subscription]
+        options.presenceTopic = "gateway/\(registry.gatewayID)/status"
+        let client = try MosquittoClient(options: options, inbox: inbox)
+        mqtt = MQTTService(client: client, logger: logger)
+        let ingest = IngestService(
+            inbox: inbox, database: database, registry: registry,
+            ingest: MessageIngest(policy: settings.policy), counters: counters, clock: clock,
+            batchSize: settings.batchSize, logger: logger
+        )
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: ingest),
+                .init(service: mqtt),
+            ],
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        group = ServiceGroup(configuration: configuration)
+    }
+
+    /// Runs until SIGTERM/SIGINT (or ``shutdown()``), then drains and returns.
+    public func run() async throws {
+        logger.info("gateway starting", metadata: [
+            "gateway.id": "\(registry.gatewayID)", "registry.devices": "\(registry.devices.count)",
+        ])
+        try await group.run()
+        let counts = counters.snapshot
+        logger.info("gateway stopped", metadata: [
+            "ingest.received": "\(counts.received)", "ingest.stored": "\(counts.stored)",
+            "ingest.duplicates": "\(counts.duplicates)", "ingest.rejected": "\(counts.rejectedTotal)",
+        ])
+    }
+
+    /// Starts a graceful shutdown: disconnect, drain, return from ``run()``.
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+
+    public static let wallClockMillis: @Sendable () -> Int64 = {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+}

@@ -1,0 +1,25 @@
+import DeviceModel
+import Foundation
+
+/// Everything `gatewayd run` needs besides the registry. Built from flags and environment variables.
+public struct GatewaySettings: Sendable {
+    public var broker: BrokerAddress
+    public var databasePath: String
+    public var username: String?
+    public var password: String?
+    public var caFile: String?
+    /// Overrides the MQTT client id (default `gatewayd-{gateway id}`). Keep it stable: the broker keeps
+    /// the persistent session, and the QoS 1 messages queued while we were down, under this id.
+    public var clientID: String?
+    /// Messages waiting between the network thread and the database writer. When full, the network thread
+    /// waits (never drops); see ``BoundedInbox``. Default 4096.
+    public var inboxCapacity: Int = 4096
+    /// Messages per SQLite transaction at most. Default 512.
+    public var batchSize: Int = 512
+    public var policy = IngestPolicy()
+
+    public init(broker: BrokerAddress, databasePath: String) {
+        self.broker = broker
+        self.databasePath = databasePath
+    }
+}

@@ -1,0 +1,107 @@
+import DeviceModel
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+
+/// Drains the inbox in batches: decides each message with the pure ``MessageIngest`` and writes the whole
+/// batch (events, dead letters, device state) in one transaction.
+///
+/// It does not stop on graceful shutdown by itself: it runs until the MQTT service has stopped and
+/// finished the inbox, so every message already acknowledged to the broker is committed first.
+/// A failing write is retried with backoff, never skipped: the batch is already acknowledged upstream.
+public struct IngestService: Service {
+    let inbox: BoundedInbox<InboundMessage>
+    let database: DatabasePool
+    let registry: DeviceRegistry
+    let ingest: MessageIngest
+    let store: IngestStore
+    let counters: IngestCounters
+    let clock: @Sendable () -> Int64
+    let batchSize: Int
+    let logger: Logger
+
+    public init(
+        inbox: BoundedInbox<InboundMessage>, database: DatabasePool, registry: DeviceRegistry, ingest: MessageIngest,
+        counters: IngestCounters, clock: @escaping @Sendable () -> Int64, batchSize: Int = 512, logger: Logger
+    ) {
+        self.inbox = inbox
+        self.database = database
+        self.registry = registry
+        self.ingest = ingest
+        self.store = IngestStore()
+        self.counters = counters
+        self.clock = clock
+        self.batchSize = batchSize
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while let batch = await inbox.takeBatch(max: batchSize) {
+            await process(batch)
+        }
+        logger.info("ingest drained", metadata: ["ingest.stored": "\(counters.snapshot.stored)"])
+    }
+
+    func process(_ batch: [InboundMessage]) async {
+        let now = clock()
+        let decided = batch.map { message in
+            (message, ingest.process(topic: message.topic, payload: message.payload, registry: registry, now: now))
+        }
+        var attempt = 0
+        while true {
+            do {
+                let (stored, duplicates) = try await write(decided, receivedAt: now)
+                let rejected = decided.compactMap { _, outcome in
+                    if case let .rejected(rejection) = outcome { rejection.reason } else { nil }
+                }
+                counters.record(received: batch.count, stored: stored, duplicates: duplicates, rejected: rejected)
+                log(decided)
+                return
+            } catch {
+                attempt += 1
+                logger.error("storing a batch failed; retrying", metadata: [
+                    "ingest.batch": "\(batch.count)", "ingest.attempt": "\(attempt)", "error": "\(error)",
+                ])
+                try? await Task.sleep(for: .milliseconds(min(5000, 100 * attempt * attempt)))
+            }
+        }
+    }
+
+    private func write(_ decided: [(InboundMessage, IngestOutcome)], receivedAt: Int64) async throws -> (Int, Int) {
+        try await database.write { [store] db in
+            var stored = 0, duplicates = 0
+            for (message, outcome) in decided {
+                switch outcome {
+                case let .accepted(messages):
+                    for deviceMessage in messages {
+                        if try store.insert(deviceMessage, receivedAt: receivedAt, in: db) { stored += 1 } else { duplicates += 1 }
+                    }
+                case let .rejected(rejection):
+                    try store.insertDeadLetter(topic: message.topic, payload: message.payload, rejection: rejection,
+                                               receivedAt: receivedAt, in: db)
+                }
+            }
+            return (stored, duplicates)
+        }
+    }
+
+    /// One debug line per message; rejections at notice. Topic and device id only: never payload values.
+    private func log(_ decided: [(InboundMessage, IngestOutcome)]) {
+        for (message, outcome) in decided {
+            switch outcome {
+            case let .accepted(messages):
+                for deviceMessage in messages {
+                    logger.debug("message stored", metadata: [
+                        "device.id": "\(deviceMessage.deviceID)", "message.channel": "\(deviceMessage.channel.rawValue)",
+                    ])
+                }
+            case let .rejected(rejection):
+                logger.notice("message rejected", metadata: [
+                    "mqtt.topic": "\(message.topic.prefix(200))", "reject.reason": "\(rejection.reason.rawValue)",
+                    "device.id": "\(rejection.deviceID ?? "-")",
+                ])
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+internal import CMosquitto
+import Foundation
+
+/// What libmosquitto's C callbacks reach through their `obj` pointer. It is retained by the client from
+/// `mosquitto_new` until after `mosquitto_destroy`, so it outlives every callback.
+///
+/// Callbacks run on the loop thread with libmosquitto's callback mutex held and the message freed on
+/// return: they copy, hand off and return. No logging, no SQLite, no `*_callback_set` in them.
+final class CallbackContext: Sendable {
+    let inbox: BoundedInbox<InboundMessage>
+    let events: AsyncStream<ConnectionEvent>.Continuation
+    let subscriptions: [String]
+    let presenceTopic: String?
+
+    init(
+        inbox: BoundedInbox<InboundMessage>, events: AsyncStream<ConnectionEvent>.Continuation,
+        subscriptions: [String], presenceTopic: String?
+    ) {
+        self.inbox = inbox
+        self.events = events
+        self.subscriptions = subscriptions
+        self.presenceTopic = presenceTopic
+    }
+
+    static func from(_ obj: UnsafeMutableRawPointer?) -> CallbackContext? {
+        obj.map { Unmanaged<CallbackContext>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Installs the C callbacks on `handle`. Called once, before connecting (setters take the callback mutex).
+    static func install(on handle: OpaquePointer) {
+        mosquitto_connect_callback_set(handle) { mosq, obj, code in
+            guard let context = CallbackContext.from(obj), let mosq else { return }
+            guard code == 0 else {
+                context.events.yield(.refused(code: code, reason: String(cString: mosquitto_connack_string(code))))
+                return
+            }
+            // Subscriptions are repeated on every connect: a broker without persistence forgets them.
+            for filter in context.subscriptions {
+                _ = mosquitto_subscribe(mosq, nil, filter, 1)
+            }
+            if let topic = context.presenceTopic {
+                _ = mosquitto_publish(mosq, nil, topic, 6, "online", 1, true)
+            }
+            context.events.yield(.connected)
+        }
+        mosquitto_disconnect_callback_set(handle) { _, obj, code in
+            CallbackContext.from(obj)?.events.yield(.disconnected(code: code))
+        }
+        mosquitto_message_callback_set(handle) { _, obj, message in
+            guard let context = CallbackContext.from(obj), let message else { return }
+            let raw = message.pointee
+            let topic = raw.topic.map { String(cString: $0) } ?? ""
+            let payload = raw.payload.map { Data(bytes: $0, count: Int(raw.payloadlen)) } ?? Data()
+            // Blocks while the inbox is full: never drop an already-acknowledged message.
+            context.inbox.put(InboundMessage(topic: topic, payload: payload, qos: raw.qos, retained: raw.retain))
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// How the gateway connects to its broker.
+public struct MQTTOptions: Sendable {
+    public var broker: BrokerAddress
+    /// Stable client id: with `cleanSession == false` the broker keeps our subscriptions and queues QoS 1
+    /// messages while the gateway is down, and delivers them when it comes back.
+    public var clientID: String
+    public var cleanSession: Bool = false
+    public var username: String?
+    public var password: String?
+    /// CA file for `mqtts://`.
+    public var caFile: String?
+    public var keepAliveSeconds: Int32 = 30
+    /// Reconnect backoff: first delay, then growing quadratically up to the maximum.
+    public var reconnectDelaySeconds: UInt32 = 1
+    public var reconnectDelayMaxSeconds: UInt32 = 8
+    /// Subscribed (QoS 1) on every successful connect.
+    public var subscriptions: [String] = []
+    /// Retained presence: `offline` as last will, `online` once connected.
+    public var presenceTopic: String?
+
+    public init(broker: BrokerAddress, clientID: String) {
+        self.broker = broker
+        self.clientID = clientID
+    }
+}
+
+/// What happens to the broker connection, as seen by the network thread.
+public enum ConnectionEvent: Sendable, Equatable {
+    case connected
+    /// The broker refused the connection (CONNACK code and its text): bad credentials, bad client id …
+    case refused(code: Int32, reason: String)
+    /// The connection dropped; libmosquitto reconnects with backoff.
+    case disconnected(code: Int32)
+    /// The network loop ended: after a requested stop (`error == nil`) or a fatal error.
+    case loopExited(error: String?)
+}

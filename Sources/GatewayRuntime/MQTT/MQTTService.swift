@@ -1,0 +1,50 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs the MQTT client for the life of the gateway: starts it, logs connection changes, and on graceful
+/// shutdown publishes `offline`, disconnects and finishes the inbox so ingest can drain.
+/// A fatal loop exit (bad credentials, TLS failure) ends the service with an error, which stops the gateway.
+public final class MQTTService: Service, Sendable {
+    public let client: MosquittoClient
+    private let logger: Logger
+    private let connected = Atomic<Bool>(false)
+
+    public init(client: MosquittoClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Whether the broker connection is up right now.
+    public var isConnected: Bool { connected.load(ordering: .acquiring) }
+
+    public func run() async throws {
+        try client.start()
+        logger.info("connecting to broker", metadata: ["mqtt.broker": "\(client.options.broker)"])
+        var fatal: String?
+        for await event in client.events.cancelOnGracefulShutdown() {
+            switch event {
+            case .connected:
+                connected.store(true, ordering: .releasing)
+                logger.info("broker connected", metadata: ["mqtt.subscriptions": "\(client.options.subscriptions)"])
+            case let .refused(code, reason):
+                connected.store(false, ordering: .releasing)
+                logger.error("broker refused connection", metadata: ["mqtt.code": "\(code)", "mqtt.reason": "\(reason)"])
+            case let .disconnected(code):
+                connected.store(false, ordering: .releasing)
+                logger.warning("broker connection lost; reconnecting", metadata: ["mqtt.code": "\(code)"])
+            case let .loopExited(error):
+                connected.store(false, ordering: .releasing)
+                fatal = error ?? "network loop ended without a stop request"
+            }
+            if fatal != nil { break }
+        }
+        await client.stop()
+        connected.store(false, ordering: .releasing)
+        logger.info("broker disconnected", metadata: ["mqtt.stalls": "\(client.inbox.stalls)"])
+        if let fatal {
+            logger.error("MQTT loop ended", metadata: ["error": "\(fatal)"])
+            throw ConfigurationError("MQTT loop ended: \(fatal)")
+        }
+    }
+}

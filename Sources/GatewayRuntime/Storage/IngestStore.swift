@@ -1,0 +1,89 @@
+import DeviceModel
+import Foundation
+import GRDB
+
+/// Writes what the ingest loop decided: accepted messages as events, rejected ones as dead letters, and
+/// each device's last-seen and online state. The caller draws the transaction boundary (one per batch).
+public struct IngestStore: Sendable {
+    /// Dead letters keep at most this many bytes of the raw payload (the full size is recorded).
+    public var deadLetterPayloadLimit: Int
+
+    public init(deadLetterPayloadLimit: Int = 4096) {
+        self.deadLetterPayloadLimit = deadLetterPayloadLimit
+    }
+
+    /// Stores `message`; returns `false` when it was already stored (a redelivery).
+    public func insert(_ message: DeviceMessage, receivedAt: Int64, in db: Database) throws -> Bool {
+        try db.execute(
+            sql: """
+                INSERT INTO events (device_id, community, channel, ts, received_at, event, body, format)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (device_id, channel, ts) DO NOTHING
+                """,
+            arguments: [
+                message.deviceID, message.community, message.channel.rawValue, message.ts, receivedAt,
+                message.eventName, EventBody.json(message.body), message.format,
+            ]
+        )
+        guard db.changesCount > 0 else { return false }
+        try updateDeviceState(for: message, receivedAt: receivedAt, in: db)
+        return true
+    }
+
+    public func insertDeadLetter(topic: String, payload: Data, rejection: Rejection, receivedAt: Int64, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO dead_letters (received_at, topic, reason, detail, device_id, payload, payload_size)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                receivedAt, topic, rejection.reason.rawValue, rejection.detail, rejection.deviceID,
+                payload.prefix(deadLetterPayloadLimit), payload.count,
+            ]
+        )
+    }
+
+    /// Any accepted traffic marks a device seen and online; a `status` message sets online/offline, unless
+    /// a newer status is already known (messages may arrive out of order after a reconnect).
+    private func updateDeviceState(for message: DeviceMessage, receivedAt: Int64, in db: Database) throws {
+        let online: Bool
+        let statusTS: Int64?
+        if case let .status(value) = message.body {
+            online = value
+            statusTS = message.ts
+        } else {
+            online = true
+            statusTS = nil
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO device_state (device_id, online, status_ts, last_ts, first_seen_at, last_seen_at, status_changed_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)
+                ON CONFLICT (device_id) DO UPDATE SET
+                    online = CASE WHEN status_ts IS NULL OR ?4 >= status_ts THEN ?2 ELSE online END,
+                    status_changed_at = CASE
+                        WHEN (status_ts IS NULL OR ?4 >= status_ts) AND online != ?2 THEN ?5
+                        ELSE status_changed_at END,
+                    status_ts = CASE WHEN ?3 IS NOT NULL AND (status_ts IS NULL OR ?3 >= status_ts) THEN ?3 ELSE status_ts END,
+                    last_ts = MAX(last_ts, ?4),
+                    last_seen_at = ?5
+                """,
+            arguments: [message.deviceID, online, statusTS, message.ts, receivedAt]
+        )
+    }
+}
+
+/// The JSON stored in `events.body`: the metrics of telemetry, the data of an event, `{"online": …}` of status.
+enum EventBody {
+    static func json(_ body: DeviceMessage.Body) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data: Data?
+        switch body {
+        case let .telemetry(metrics): data = try? encoder.encode(metrics)
+        case let .event(_, payload): data = try? encoder.encode(payload)
+        case let .status(online): data = try? encoder.encode(["online": online])
+        }
+        return data.flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+    }
+}

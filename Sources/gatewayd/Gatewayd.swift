@@ -1,0 +1,111 @@
+import ArgumentParser
+import DeviceModel
+import Foundation
+import GatewayRuntime
+import Logging
+
+@main
+struct Gatewayd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatewayd",
+        abstract: "Smart-community device gateway: MQTT devices in, events in SQLite, alerts out.",
+        subcommands: [Run.self, Check.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+/// `gatewayd check FILE`: validates a registry file and prints every error as `file:line:column: error: …`.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate a devices.yaml file; print every error with file:line:column. Exit 1 on error."
+    )
+
+    @Argument(help: "The registry file to check, e.g. devices.yaml.")
+    var file: String
+
+    func run() throws {
+        do {
+            let registry = try RegistryLoader.load(path: file)
+            let families = Dictionary(grouping: registry.devices.values, by: \.type.family).mapValues(\.count)
+            print("\(file): ok — \(registry.communities.count) communities, \(registry.residents.count) residents, "
+                + "\(registry.devices.count) devices "
+                + "(access control \(families[.accessControl] ?? 0), elderly care \(families[.elderlyCare] ?? 0), "
+                + "public safety \(families[.publicSafety] ?? 0))")
+        } catch {
+            for issue in error.issues { printError(issue.description) }
+            printError("\(file): \(error.issues.count) error(s)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `gatewayd run`: the daemon.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway: subscribe to devices/#, validate and store every message, until SIGTERM/SIGINT.",
+        discussion: """
+            Every option can also be set by an environment variable (the flag wins): GATEWAYD_CONFIG, \
+            GATEWAYD_BROKER, GATEWAYD_DB, GATEWAYD_MQTT_USERNAME, GATEWAYD_MQTT_PASSWORD (environment only), \
+            GATEWAYD_MQTT_CA_FILE, GATEWAYD_CLIENT_ID, GATEWAYD_LOG_LEVEL.
+            """
+    )
+
+    @Option(help: "Registry file. [env: GATEWAYD_CONFIG, default: devices.yaml]")
+    var config: String?
+
+    @Option(help: "Broker URL, mqtt://host:port or mqtts://host:port. [env: GATEWAYD_BROKER, default: mqtt://127.0.0.1:1883]")
+    var broker: String?
+
+    @Option(help: "SQLite database file (created and migrated if missing). [env: GATEWAYD_DB, default: gateway.sqlite]")
+    var db: String?
+
+    @Option(name: .customLong("mqtt-username"), help: "Broker username. [env: GATEWAYD_MQTT_USERNAME]")
+    var mqttUsername: String?
+
+    @Option(name: .customLong("mqtt-ca-file"), help: "CA certificate file for mqtts://. [env: GATEWAYD_MQTT_CA_FILE]")
+    var mqttCAFile: String?
+
+    @Option(name: .customLong("client-id"), help: "Stable MQTT client id. [env: GATEWAYD_CLIENT_ID, default: gatewayd-<gateway id>]")
+    var clientID: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error. [env: GATEWAYD_LOG_LEVEL, default: info]")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let level = Logger.Level(rawValue: logLevel ?? environment["GATEWAYD_LOG_LEVEL"] ?? "info") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "gatewayd")
+        let configPath = config ?? environment["GATEWAYD_CONFIG"] ?? "devices.yaml"
+        let registry: DeviceRegistry
+        do {
+            registry = try RegistryLoader.load(path: configPath)
+        } catch {
+            for issue in error.issues { printError(issue.description) }
+            throw ExitCode(1)
+        }
+        do {
+            var settings = GatewaySettings(
+                broker: try BrokerAddress(url: broker ?? environment["GATEWAYD_BROKER"] ?? "mqtt://127.0.0.1:1883"),
+                databasePath: db ?? environment["GATEWAYD_DB"] ?? "gateway.sqlite"
+            )
+            settings.username = mqttUsername ?? environment["GATEWAYD_MQTT_USERNAME"]
+            settings.password = environment["GATEWAYD_MQTT_PASSWORD"]
+            settings.caFile = mqttCAFile ?? environment["GATEWAYD_MQTT_CA_FILE"]
+            settings.clientID = clientID ?? environment["GATEWAYD_CLIENT_ID"]
+            let gateway = try Gateway(settings: settings, registry: registry, logger: logger)
+            try await gateway.run()
+        } catch let error as ConfigurationError {
+            printError("gatewayd: error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
