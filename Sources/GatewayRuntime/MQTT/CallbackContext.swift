@@ -1,5 +1,6 @@
 internal import CMosquitto
 import Foundation
+import Synchronization
 
 /// What libmosquitto's C callbacks reach through their `obj` pointer. It is retained by the client from
 /// `mosquitto_new` until after `mosquitto_destroy`, so it outlives every callback.
@@ -11,6 +12,10 @@ final class CallbackContext: Sendable {
     let events: AsyncStream<ConnectionEvent>.Continuation
     let subscriptions: [String]
     let presenceTopic: String?
+    /// Messages handed to `mosquitto_publish`, and those libmosquitto reported done (`on_publish`: sent for
+    /// QoS 0, PUBACK received for QoS 1). The difference is what is still in flight or queued.
+    let published = Atomic<Int>(0)
+    let acknowledged = Atomic<Int>(0)
 
     init(
         inbox: BoundedInbox<InboundMessage>, events: AsyncStream<ConnectionEvent>.Continuation,
@@ -39,12 +44,18 @@ final class CallbackContext: Sendable {
                 _ = mosquitto_subscribe(mosq, nil, filter, 1)
             }
             if let topic = context.presenceTopic {
-                _ = mosquitto_publish(mosq, nil, topic, 6, "online", 1, true)
+                context.published.add(1, ordering: .relaxed)
+                if mosquitto_publish(mosq, nil, topic, 6, "online", 1, true) != 0 {
+                    context.published.subtract(1, ordering: .relaxed)
+                }
             }
             context.events.yield(.connected)
         }
         mosquitto_disconnect_callback_set(handle) { _, obj, code in
             CallbackContext.from(obj)?.events.yield(.disconnected(code: code))
+        }
+        mosquitto_publish_callback_set(handle) { _, obj, _ in
+            CallbackContext.from(obj)?.acknowledged.add(1, ordering: .relaxed)
         }
         mosquitto_message_callback_set(handle) { _, obj, message in
             guard let context = CallbackContext.from(obj), let message else { return }

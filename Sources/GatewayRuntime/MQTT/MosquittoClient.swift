@@ -1,5 +1,6 @@
 internal import CMosquitto
 import Foundation
+import Synchronization
 
 /// An MQTT client over libmosquitto: persistent session, automatic reconnect with backoff, re-subscribe on
 /// every connect, retained presence with a last will, and received messages handed to a ``BoundedInbox``.
@@ -101,11 +102,20 @@ public final class MosquittoClient: @unchecked Sendable {
     @discardableResult
     public func publish(topic: String, payload: Data, qos: Int32 = 1, retain: Bool = false) throws(MosquittoError) -> Int32 {
         var mid: Int32 = 0
+        let counters = context.takeUnretainedValue()
+        counters.published.add(1, ordering: .relaxed)
         let code = payload.withUnsafeBytes { bytes in
             mosquitto_publish(handle, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos, retain)
         }
+        if code != 0 { counters.published.subtract(1, ordering: .relaxed) }
         try check(code, "mosquitto_publish")
         return mid
+    }
+
+    /// Messages published but not yet sent (QoS 0) or acknowledged by the broker (QoS 1).
+    public var pendingOutgoing: Int {
+        let counters = context.takeUnretainedValue()
+        return counters.published.load(ordering: .relaxed) - counters.acknowledged.load(ordering: .relaxed)
     }
 
     private func markStopping() -> Bool {

@@ -1,0 +1,83 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real `mosquitto` broker on a free 127.0.0.1 port, with its own config, persistence directory and log.
+/// Persistence is on, so a stop/start keeps sessions and queued QoS 1 messages, as a production broker would.
+final class MosquittoBroker: @unchecked Sendable {
+    let port: Int
+    let directory: URL
+    private var pid: pid_t?
+
+    var url: String { "mqtt://127.0.0.1:\(port)" }
+
+    init() throws {
+        directory = try TemporaryDirectory.make(prefix: "broker")
+        port = try FreePort.find()
+        let config = """
+            listener \(port) 127.0.0.1
+            allow_anonymous true
+            persistence true
+            persistence_location \(directory.path)/
+            autosave_interval 0
+            max_queued_messages 0
+            max_inflight_messages 0
+            log_dest file \(directory.path)/mosquitto.log
+            log_type error
+            log_type warning
+            log_type notice
+            """
+        try config.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+    }
+
+    /// Starts the broker and waits until it accepts connections (5 s at most).
+    func start() throws {
+        let pid = try ChildProcess.spawn(
+            try Self.executable().path, ["-c", directory.appendingPathComponent("mosquitto.conf").path]
+        )
+        self.pid = pid
+        let deadline = Date().addingTimeInterval(5)
+        while !FreePort.accepts(port) {
+            guard Date() < deadline, ChildProcess.isRunning(pid) else {
+                throw BrokerError("mosquitto did not start on port \(port): \(log)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    /// Stops the broker with SIGTERM (it saves its persistence file) and waits for it to exit.
+    func stop() {
+        guard let pid else { return }
+        ChildProcess.terminate(pid)
+        self.pid = nil
+    }
+
+    var log: String { (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? "" }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private static func executable() throws -> URL {
+        let candidates = ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/bin/mosquitto"]
+        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw BrokerError("mosquitto is not installed: apt-get install mosquitto (see README)")
+        }
+        return URL(fileURLWithPath: path)
+    }
+}
+
+struct BrokerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `body` with a started broker, stopping it afterwards whatever happens.
+func withBroker<T>(_ body: (MosquittoBroker) async throws -> T) async throws -> T {
+    let broker = try MosquittoBroker()
+    try broker.start()
+    defer { broker.stop() }
+    return try await body(broker)
+}

@@ -1,0 +1,93 @@
+import DeviceModel
+import Foundation
+import GRDB
+import GatewayRuntime
+import Logging
+
+/// A gateway running in-process against a test broker, with its own SQLite file.
+final class RunningGateway: @unchecked Sendable {
+    let gateway: Gateway
+    let databasePath: String
+    private var task: Task<Void, any Error>?
+
+    init(broker: String, databasePath: String, registry: DeviceRegistry = TestRegistry.registry,
+         clock: @escaping @Sendable () -> Int64 = Gateway.wallClockMillis, inboxCapacity: Int = 4096) throws {
+        var settings = GatewaySettings(broker: try BrokerAddress(url: broker), databasePath: databasePath)
+        settings.inboxCapacity = inboxCapacity
+        var logger = Logger(label: "test-gateway")
+        logger.logLevel = .warning
+        self.databasePath = databasePath
+        gateway = try Gateway(settings: settings, registry: registry, logger: logger, clock: clock, handleSignals: false)
+    }
+
+    /// Starts the gateway and waits until it is connected and subscribed.
+    func start() async throws {
+        let gateway = self.gateway
+        task = Task { try await gateway.run() }
+        guard await eventually({ gateway.mqtt.isConnected }) else { throw BrokerError("gateway did not connect") }
+        // The SUBSCRIBE is sent right after CONNACK; give the broker a moment to register it.
+        try await Task.sleep(for: .milliseconds(100))
+    }
+
+    /// Graceful shutdown: disconnect, drain into SQLite, return.
+    func stop() async throws {
+        await gateway.shutdown()
+        try await task?.value
+        task = nil
+    }
+
+    func count(_ sql: String, _ arguments: StatementArguments = []) throws -> Int {
+        try gateway.database.read { db in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
+    }
+
+    var eventCount: Int { (try? count("SELECT COUNT(*) FROM events")) ?? -1 }
+    var deadLetterCount: Int { (try? count("SELECT COUNT(*) FROM dead_letters")) ?? -1 }
+}
+
+/// The registry the integration tests publish against.
+enum TestRegistry {
+    static let yaml = """
+        gateway:
+          id: gw-test
+        communities:
+          - id: xingfuli
+            name: 幸福里社区
+            address: 杭州市西湖区文三路幸福里小区
+            grids:
+              - code: "330106005001"
+                name: 第一网格
+          - id: cuiyuan1
+            name: 翠苑一区社区
+            address: 杭州市西湖区学院路翠苑一区
+            grids:
+              - code: "330106007001"
+                name: 第一网格
+        installers:
+          - id: inst-wang
+            name: 王建国
+        residents:
+          - id: res-1
+            name: 张建华
+            community: xingfuli
+            building: "3"
+            room: "501"
+            relatives:
+              - name: 张小明
+                relation: 儿子
+                phone: "13812341234"
+        devices:
+          - {id: band-1, type: wristband, community: xingfuli, grid: "330106005001", building: "3", room: "501",
+             vendor: V, model: M, serial: S1, installer: inst-wang, resident: res-1, state: commissioned}
+          - {id: smoke-1, type: smoke_sensor, community: xingfuli, grid: "330106005001", building: "3", zone: 楼梯间,
+             vendor: V, model: M, serial: S2, installer: inst-wang, state: commissioned}
+          - {id: door-1, type: access_terminal, community: cuiyuan1, grid: "330106007001", building: "2", zone: 单元门,
+             vendor: V, model: M, serial: S3, installer: inst-wang, state: commissioned}
+          - {id: gas-old, type: gas_sensor, community: xingfuli, grid: "330106005001", building: "3", zone: 厨房,
+             vendor: V, model: M, serial: S4, installer: inst-wang, state: decommissioned}
+        """
+
+    static let registry: DeviceRegistry = try! RegistryLoader.parse(yaml, file: "test-registry.yaml")
+}
+
+/// Epoch milliseconds now, for payload timestamps.
+func nowMillis() -> Int64 { Gateway.wallClockMillis() }

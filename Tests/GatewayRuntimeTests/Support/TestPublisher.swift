@@ -1,0 +1,35 @@
+import Foundation
+import GatewayRuntime
+
+/// A real MQTT client for tests: publishes like a device, with a persistent session so QoS 1 messages
+/// published while the broker is down are sent when it is back.
+final class TestPublisher: @unchecked Sendable {
+    let client: MosquittoClient
+
+    init(broker: String, clientID: String = "test-publisher-\(UUID().uuidString.prefix(8))") throws {
+        var options = MQTTOptions(broker: try BrokerAddress(url: broker), clientID: clientID)
+        options.reconnectDelayMaxSeconds = 1
+        client = try MosquittoClient(options: options, inbox: BoundedInbox(capacity: 16))
+    }
+
+    /// Connects and waits for the CONNACK.
+    func connect() async throws {
+        try client.start()
+        for await event in client.events {
+            if case .connected = event { return }
+            if case let .loopExited(error) = event { throw BrokerError("publisher loop ended: \(error ?? "-")") }
+        }
+    }
+
+    func publish(_ topic: String, _ json: String, qos: Int32 = 1) throws {
+        try client.publish(topic: topic, payload: Data(json.utf8), qos: qos)
+    }
+
+    func publish(_ topic: String, bytes: Data, qos: Int32 = 1) throws {
+        try client.publish(topic: topic, payload: bytes, qos: qos)
+    }
+
+    func disconnect() async {
+        await client.stop()
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the system packages gatewayd needs on Debian/Ubuntu, if any is missing:
+# the mosquitto broker (for running and for the tests), libmosquitto-dev, libsqlite3-dev, pkg-config.
+set -euo pipefail
+
+packages=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev pkg-config)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "Installing: ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
