@@ -11,12 +11,12 @@ public struct MessageValidator: Sendable {
         }
         if message.ts > now + policy.maxFutureSkewMillis {
             throw Rejection(.timestampInFuture,
-                            "ts is \((message.ts - now) / 1000) s ahead of the gateway clock (limit \(policy.maxFutureSkewMillis / 1000) s)",
+                            "ts is \(seconds(message.ts, minus: now)) s ahead of the gateway clock (limit \(policy.maxFutureSkewMillis / 1000) s)",
                             deviceID: device.id)
         }
         if message.ts < now - policy.maxAgeMillis {
             throw Rejection(.timestampTooOld,
-                            "ts is \((now - message.ts) / 1000) s old (limit \(policy.maxAgeMillis / 1000) s)",
+                            "ts is \(seconds(now, minus: message.ts)) s old (limit \(policy.maxAgeMillis / 1000) s)",
                             deviceID: device.id)
         }
         let capabilities = device.type.capabilities
@@ -42,6 +42,12 @@ public struct MessageValidator: Sendable {
         case .status:
             break
         }
+    }
+
+    /// `(a - b) / 1000` without overflow: a device may send any 64-bit `ts`.
+    private func seconds(_ a: Int64, minus b: Int64) -> Int64 {
+        let (difference, overflow) = a.subtractingReportingOverflow(b)
+        return overflow ? (a > b ? Int64.max : Int64.min) / 1000 : difference / 1000
     }
 
     private func format(_ value: Double) -> String {

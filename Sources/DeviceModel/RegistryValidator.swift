@@ -92,9 +92,15 @@ public struct RegistryValidator: Sendable {
     ) throws(ValidationFailure) -> Device {
         var issues = IssueList()
         let context = RegistryContext(registry)
+        if let id = draft.id, id != replacing, registry.device(id) != nil {
+            issues.add(draft.origins, "device", "id", "duplicate device id \"\(id)\"")
+        }
         let device = validateDevice(draft, path: "device", context: context, issues: &issues)
-        if let device, device.id != replacing, registry.device(device.id) != nil {
-            issues.add(draft.origins, "device", "id", "duplicate device id \"\(device.id)\"")
+        if let device, let other = registry.devices.values.first(where: {
+            $0.id != device.id && $0.id != replacing && $0.vendor.lowercased() == device.vendor.lowercased() && $0.serial == device.serial
+        }) {
+            issues.add(draft.origins, "device", "serial",
+                       "serial \"\(device.serial)\" of vendor \"\(device.vendor)\" is already registered as device \"\(other.id)\"")
         }
         guard issues.isEmpty, let device else { throw ValidationFailure(issues: issues.sorted) }
         return device

@@ -557,9 +557,7 @@ struct RegistryValidatorTests {
     }
 
     @Test(
-        "validateDevice reports a duplicate id together with the draft's other issues",
-        .disabled("BUG: RegistryValidator.swift:96 checks for a duplicate id only when the rest of the draft is valid, so issues are not all collected at once")
-    )
+        "validateDevice reports a duplicate id together with the draft's other issues")
     func validateExistingIDWithOtherIssues() throws {
         let registry = try Fixture.registry()
         let issues = deviceIssues(Fixture.deviceDraft(id: Fixture.smokeSensor, type: "smoke_sensor", grid: "999999"),
@@ -568,9 +566,7 @@ struct RegistryValidatorTests {
     }
 
     @Test(
-        "validateDevice refuses a vendor serial already registered to another device, as validate does",
-        .disabled("BUG: RegistryValidator.swift:90-101 validateDevice never checks vendor/serial uniqueness, unlike validate (lines 70-76)")
-    )
+        "validateDevice refuses a vendor serial already registered to another device, as validate does")
     func validateDuplicateSerial() throws {
         let registry = try Fixture.registry()
         var draft = Fixture.deviceDraft(id: "smoke-2", type: "smoke_sensor")
