@@ -12,6 +12,7 @@ mkdir -p .run
 broker_pid=""
 if ! (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then
   cat > .run/mosquitto.conf <<CONF
+user $(id -un)
 listener 1883 127.0.0.1
 allow_anonymous true
 persistence true

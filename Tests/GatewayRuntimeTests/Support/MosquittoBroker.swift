@@ -15,7 +15,11 @@ final class MosquittoBroker: @unchecked Sendable {
     init() throws {
         directory = try TemporaryDirectory.make(prefix: "broker")
         port = try FreePort.find()
+        // mosquitto started as root drops to the `mosquitto` user unless told otherwise, and then cannot
+        // write its persistence file into our temporary directory.
+        let user = getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "root"
         let config = """
+            user \(user)
             listener \(port) 127.0.0.1
             allow_anonymous true
             persistence true

@@ -1,0 +1,83 @@
+import DeviceModel
+
+/// An alert people can act on: one per rule and scope while it is open.
+public struct Alert: Sendable, Hashable, Codable {
+    public var id: String
+    public var key: AlertKey
+    public var rule: String
+    public var community: String
+    /// The device that triggered it (for scoped rules: the latest device that contributed).
+    public var device: String
+    public var grid: String
+    public var location: DeviceLocation
+    /// The resident an elderly monitor watches, if any (id only).
+    public var resident: String?
+    public var severity: Severity
+    public var state: AlertState
+    /// Chinese title for the console (e.g. 跌倒报警).
+    public var title: String
+    /// The `ts` of the message that opened the alert, verbatim.
+    public var sourceTS: Int64
+    /// The `ts` of the latest message that triggered it again.
+    public var lastSourceTS: Int64
+    /// What triggered it: `{"metric": "heart_rate", "value": 131}` or `{"event": "fall_detected"}` …
+    public var reading: [String: JSONValue]
+    public var openedAt: Int64
+    public var updatedAt: Int64
+    public var lastSeenAt: Int64
+    /// How many times the rule fired while this alert was open (1 on opening).
+    public var count: Int
+    public var escalationLevel: EscalationLevel
+    public var acknowledgedBy: String?
+    public var acknowledgedAt: Int64?
+    public var resolvedBy: String?
+    public var resolvedAt: Int64?
+    public var note: String?
+    /// Set when the condition keeps clearing and returning: resolution is held until it stays clear.
+    public var flapping: Bool
+    public var pendingResolveAt: Int64?
+
+    public var isOpen: Bool { state != .resolved }
+}
+
+/// Where an alert stands.
+public enum AlertState: String, Sendable, Hashable, Codable, CaseIterable {
+    case open
+    case acknowledged
+    case resolved
+}
+
+/// Who is answerable, in the escalation ladder 网格 → 社区 → 街道.
+public enum EscalationLevel: Int, Sendable, Hashable, Codable, CaseIterable, Comparable {
+    case grid = 0
+    case community = 1
+    case street = 2
+
+    public var name: String {
+        switch self {
+        case .grid: "grid"
+        case .community: "community"
+        case .street: "street"
+        }
+    }
+
+    public init?(name: String) {
+        guard let level = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = level
+    }
+
+    public static func < (lhs: EscalationLevel, rhs: EscalationLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The identity of "the same alert": a rule and the scope it fired in (a device, a building, a grid).
+public struct AlertKey: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var rule: String
+    public var scope: String
+
+    public init(rule: String, scope: String) {
+        self.rule = rule
+        self.scope = scope
+    }
+
+    public var description: String { "\(rule)@\(scope)" }
+}

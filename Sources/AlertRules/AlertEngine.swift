@@ -1,0 +1,400 @@
+import DeviceModel
+
+/// The rule engine: a pure state machine. Given its state, one message (or a clock tick, or an operator
+/// command) and `now` (gateway time, epoch ms), it returns the alert transitions to apply. It does no I/O
+/// and reads no clock, so tests run days of rule time in milliseconds.
+///
+/// Device time (`ts`) measures how long a sustained condition held; gateway time (`now`) drives absence,
+/// windows, escalation and flapping, so a device with a wrong clock cannot hide its own silence.
+public struct AlertEngine: Sendable {
+    public private(set) var ruleBook: RuleBook
+    public private(set) var registry: DeviceRegistry
+    public private(set) var state: EngineState
+    public private(set) var silences: [Silence]
+    private var rulesByDevice: [String: [AlertRule]] = [:]
+    private var absenceWatch: [(device: Device, rule: AlertRule)] = []
+    /// Keys whose ``KeyState`` changed since the last ``takeChangedKeys()``.
+    private var changedKeys: Set<AlertKey> = []
+
+    public init(ruleBook: RuleBook, registry: DeviceRegistry, state: EngineState, silences: [Silence] = []) {
+        self.ruleBook = ruleBook
+        self.registry = registry
+        self.state = state
+        self.silences = silences
+        rebuildIndex()
+    }
+
+    /// Replaces the registry (a device registered, changed or decommissioned at run time).
+    public mutating func update(registry: DeviceRegistry) {
+        self.registry = registry
+        rebuildIndex()
+    }
+
+    public mutating func update(silences: [Silence]) { self.silences = silences }
+
+    public func rules(for deviceID: String) -> [AlertRule] { rulesByDevice[deviceID] ?? [] }
+
+    /// The changed key states since the last call (`nil` = forget the key), for the shell to persist.
+    public mutating func takeChangedKeys() -> [AlertKey: KeyState?] {
+        defer { changedKeys.removeAll(keepingCapacity: true) }
+        var result: [AlertKey: KeyState?] = [:]
+        for key in changedKeys {
+            let keyState = state.keys[key]
+            result[key] = (keyState?.isEmpty ?? true) ? .some(nil) : keyState
+        }
+        return result
+    }
+
+    private mutating func rebuildIndex() {
+        rulesByDevice = [:]
+        absenceWatch = []
+        for device in registry.sortedDevices where device.state != .decommissioned {
+            let rules = ruleBook.rules(for: device)
+            rulesByDevice[device.id] = rules
+            for rule in rules {
+                if case .absence = rule.condition { absenceWatch.append((device, rule)) }
+            }
+        }
+    }
+
+    // MARK: - Messages
+
+    /// Evaluates every rule of the sending device against one accepted message.
+    public mutating func receive(_ message: DeviceMessage, now: Int64) -> [AlertTransition] {
+        guard let device = registry.device(message.deviceID), let rules = rulesByDevice[device.id] else { return [] }
+        var transitions: [AlertTransition] = []
+        for rule in rules {
+            evaluate(rule, device: device, message: message, now: now, into: &transitions)
+        }
+        return transitions
+    }
+
+    private mutating func evaluate(
+        _ rule: AlertRule, device: Device, message: DeviceMessage, now: Int64, into transitions: inout [AlertTransition]
+    ) {
+        let inWindow = rule.window.map { $0.contains(now, calendar: ruleBook.calendar) } ?? true
+        switch rule.condition {
+        case let .threshold(bound):
+            guard case let .telemetry(metrics) = message.body, let value = metrics[bound.metric] else { return }
+            let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
+            var keyState = state.keys[key] ?? KeyState()
+            if !keyState.active, bound.triggers(value), inWindow {
+                keyState.active = true
+                store(keyState, for: key)
+                raise(rule, key: key, device: device, reading: Self.reading(bound.metric, value), sourceTS: message.ts, now: now, into: &transitions)
+            } else if keyState.active, bound.clears(value) {
+                keyState.active = false
+                store(keyState, for: key)
+                clear(rule, key: key, now: now, reason: "\(bound.metric) back within limits", into: &transitions)
+            }
+
+        case let .sustained(bound, seconds):
+            guard case let .telemetry(metrics) = message.body, let value = metrics[bound.metric] else { return }
+            let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
+            var keyState = state.keys[key] ?? KeyState()
+            if keyState.active {
+                if bound.clears(value) {
+                    keyState.active = false
+                    keyState.since = nil
+                    store(keyState, for: key)
+                    clear(rule, key: key, now: now, reason: "\(bound.metric) back within limits", into: &transitions)
+                }
+            } else if bound.triggers(value) {
+                // A device clock that jumps backwards restarts the window rather than stretching it.
+                if keyState.since == nil || message.ts < keyState.since! { keyState.since = message.ts }
+                if message.ts - keyState.since! >= Int64(seconds) * 1000, inWindow {
+                    keyState.active = true
+                    store(keyState, for: key)
+                    raise(rule, key: key, device: device, reading: Self.reading(bound.metric, value), sourceTS: message.ts, now: now, into: &transitions)
+                } else {
+                    store(keyState, for: key)
+                }
+            } else if keyState.since != nil {
+                keyState.since = nil
+                store(keyState, for: key)
+            }
+
+        case let .event(match, resolveOn):
+            guard case let .event(name, data) = message.body else { return }
+            let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
+            if match.matches(name, data), inWindow {
+                raise(rule, key: key, device: device, reading: Self.reading(event: name, data), sourceTS: message.ts, now: now, into: &transitions)
+            } else if resolveOn.contains(name) {
+                clear(rule, key: key, now: now, reason: "device reported \(name)", into: &transitions)
+            }
+
+        case let .count(match, count, seconds, scope):
+            guard case let .event(name, data) = message.body, match.matches(name, data) else { return }
+            let key = AlertKey(rule: rule.id, scope: Self.scope(scope, device))
+            var keyState = state.keys[key] ?? KeyState()
+            keyState.hits = keyState.hits.filter { now - $0 < Int64(seconds) * 1000 } + [now]
+            store(keyState, for: key)
+            if keyState.hits.count >= count, inWindow {
+                var reading = Self.reading(event: name, [:])
+                reading["count"] = .number(Double(keyState.hits.count))
+                reading["window_s"] = .number(Double(seconds))
+                raise(rule, key: key, device: device, reading: reading, sourceTS: message.ts, now: now, into: &transitions)
+            }
+
+        case let .absence(kind, _, _):
+            let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
+            var keyState = state.keys[key] ?? KeyState()
+            if kind == .anyMessage, case .status(online: false) = message.body {
+                if inWindow {
+                    raise(rule, key: key, device: device, reading: ["status": .string("offline")], sourceTS: message.ts, now: now, into: &transitions)
+                }
+                return
+            }
+            guard Self.isSignOfLife(message, kind: kind, lastSteps: &keyState.lastSteps) else {
+                store(keyState, for: key)
+                return
+            }
+            keyState.lastActivity = now
+            store(keyState, for: key)
+            clear(rule, key: key, now: now, reason: kind == .anyMessage ? "device reporting again" : "activity detected", into: &transitions)
+
+        case let .missingFollowUp(trigger, expect, _):
+            guard case let .event(name, data) = message.body else { return }
+            let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
+            var keyState = state.keys[key] ?? KeyState()
+            if expect.matches(name, data) {
+                keyState.pendingSince = nil
+                store(keyState, for: key)
+                clear(rule, key: key, now: now, reason: "\(name) reported", into: &transitions)
+            } else if trigger.matches(name, data), inWindow, keyState.pendingSince == nil {
+                keyState.pendingSince = now
+                store(keyState, for: key)
+            }
+
+        case let .correlation(parts, seconds, scope):
+            guard case let .event(name, data) = message.body else { return }
+            guard let index = parts.firstIndex(where: { $0.matches(name, data) }) else { return }
+            let key = AlertKey(rule: rule.id, scope: Self.scope(scope, device))
+            var keyState = state.keys[key] ?? KeyState()
+            if keyState.seen.count != parts.count { keyState.seen = Array(repeating: nil, count: parts.count) }
+            keyState.seen[index] = now
+            store(keyState, for: key)
+            let window = Int64(seconds) * 1000
+            if inWindow, keyState.seen.allSatisfy({ $0.map { now - $0 <= window } ?? false }) {
+                var reading = Self.reading(event: name, [:])
+                reading["parts"] = .number(Double(parts.count))
+                raise(rule, key: key, device: device, reading: reading, sourceTS: message.ts, now: now, into: &transitions)
+            }
+        }
+    }
+
+    // MARK: - Clock
+
+    /// Advances time: absence and follow-up deadlines, escalation of unacknowledged alerts, flapping holds.
+    public mutating func tick(now: Int64) -> [AlertTransition] {
+        var transitions: [AlertTransition] = []
+        for (device, rule) in absenceWatch {
+            guard case let .absence(kind, seconds, missedReports) = rule.condition else { continue }
+            let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
+            guard state.openByKey[key] == nil else { continue }
+            let limit = Int64(seconds ?? missedReports * device.reportIntervalSeconds) * 1000
+            let last = state.keys[key]?.lastActivity ?? state.startedAt
+            guard now - last >= limit, rule.window.map({ $0.contains(now, calendar: ruleBook.calendar) }) ?? true else { continue }
+            let reading: [String: JSONValue] = [
+                kind == .anyMessage ? "silent_s" : "inactive_s": .number(Double((now - last) / 1000)),
+            ]
+            raise(rule, key: key, device: device, reading: reading, sourceTS: last, now: now, into: &transitions)
+        }
+        for (key, keyState) in state.keys {
+            guard let since = keyState.pendingSince, let rule = ruleBook.rule(key.rule),
+                  case let .missingFollowUp(trigger, _, seconds) = rule.condition,
+                  now - since >= Int64(seconds) * 1000,
+                  let device = registry.device(String(key.scope.dropFirst("device:".count)))
+            else { continue }
+            var cleared = keyState
+            cleared.pendingSince = nil
+            store(cleared, for: key)
+            var reading = Self.reading(event: trigger.names.sorted().first ?? "", [:])
+            reading["waited_s"] = .number(Double(seconds))
+            raise(rule, key: key, device: device, reading: reading, sourceTS: since, now: now, into: &transitions)
+        }
+        for id in state.alerts.keys.sorted() {
+            guard var alert = state.alerts[id] else { continue }
+            if let due = alert.pendingResolveAt, now >= due {
+                transitions.append(resolve(&alert, actor: "system", reason: "condition stayed clear after flapping", now: now))
+                continue
+            }
+            guard alert.state == .open else { continue }
+            let policy = ruleBook.rule(alert.rule)?.escalation ?? EscalationPolicy.default(for: alert.severity)
+            let level = policy.level(openedAt: alert.openedAt, now: now)
+            if level > alert.escalationLevel {
+                alert.escalationLevel = level
+                alert.updatedAt = now
+                state.alerts[id] = alert
+                transitions.append(AlertTransition(kind: .escalated, alert: alert, actor: "system",
+                                                   reason: "unacknowledged, escalated to \(level.name)", at: now))
+            }
+        }
+        return transitions
+    }
+
+    // MARK: - Operator commands
+
+    public mutating func acknowledge(_ id: String, by actor: String, note: String?, now: Int64) throws(AlertCommandError) -> AlertTransition {
+        guard var alert = state.alerts[id] else { throw .notFound(id) }
+        if alert.state == .acknowledged {
+            return AlertTransition(kind: .acknowledged, alert: alert, actor: actor, reason: "already acknowledged", at: now)
+        }
+        alert.state = .acknowledged
+        alert.acknowledgedBy = actor
+        alert.acknowledgedAt = now
+        alert.updatedAt = now
+        if let note, !note.isEmpty { alert.note = note }
+        state.alerts[id] = alert
+        return AlertTransition(kind: .acknowledged, alert: alert, actor: actor, reason: note ?? "acknowledged", at: now)
+    }
+
+    public mutating func resolve(_ id: String, by actor: String, note: String, now: Int64) throws(AlertCommandError) -> AlertTransition {
+        guard !note.trimmingSpaces.isEmpty else { throw .noteRequired }
+        guard var alert = state.alerts[id] else { throw .notFound(id) }
+        alert.note = note
+        return resolve(&alert, actor: actor, reason: note, now: now)
+    }
+
+    /// The open alert of `key`, if any.
+    public func openAlert(_ key: AlertKey) -> Alert? { state.openByKey[key].flatMap { state.alerts[$0] } }
+
+    // MARK: - Transitions
+
+    private mutating func raise(
+        _ rule: AlertRule, key: AlertKey, device: Device, reading: [String: JSONValue], sourceTS: Int64, now: Int64,
+        into transitions: inout [AlertTransition]
+    ) {
+        if let id = state.openByKey[key], var alert = state.alerts[id] {
+            alert.count += 1
+            alert.lastSeenAt = now
+            alert.updatedAt = now
+            alert.lastSourceTS = sourceTS
+            alert.reading = reading
+            alert.pendingResolveAt = nil
+            alert.device = device.id
+            state.alerts[id] = alert
+            transitions.append(AlertTransition(kind: .updated, alert: alert, actor: "system",
+                                               reason: "rule fired again (\(alert.count) times)", at: now))
+            return
+        }
+        if silences.contains(where: { $0.covers(rule: rule.id, device: device, at: now) }) {
+            state.suppressedHits += 1
+            return
+        }
+        var keyState = state.keys[key] ?? KeyState()
+        let guardWindow = Int64(ruleBook.flapGuard.windowSeconds) * 1000
+        keyState.openings = keyState.openings.filter { now - $0 < guardWindow } + [now]
+        store(keyState, for: key)
+        let scoped = !key.scope.hasPrefix("device:")
+        let alert = Alert(
+            id: Self.alertID(key: key, now: now), key: key, rule: rule.id, community: device.community, device: device.id,
+            grid: device.grid,
+            location: scoped ? DeviceLocation(building: device.location.building, zone: key.scope.hasPrefix("grid:") ? nil : device.location.zone)
+                : device.location,
+            resident: device.resident, severity: rule.severity, state: .open, title: rule.title, sourceTS: sourceTS,
+            lastSourceTS: sourceTS, reading: reading, openedAt: now, updatedAt: now, lastSeenAt: now, count: 1,
+            escalationLevel: .grid, acknowledgedBy: nil, acknowledgedAt: nil, resolvedBy: nil, resolvedAt: nil, note: nil,
+            flapping: false, pendingResolveAt: nil
+        )
+        state.alerts[alert.id] = alert
+        state.openByKey[key] = alert.id
+        transitions.append(AlertTransition(kind: .opened, alert: alert, actor: "system", reason: "rule \(rule.id) fired", at: now))
+    }
+
+    private mutating func clear(_ rule: AlertRule, key: AlertKey, now: Int64, reason: String, into transitions: inout [AlertTransition]) {
+        guard rule.autoResolve, let id = state.openByKey[key], var alert = state.alerts[id] else { return }
+        let openings = state.keys[key]?.openings.filter { now - $0 < Int64(ruleBook.flapGuard.windowSeconds) * 1000 } ?? []
+        if openings.count >= ruleBook.flapGuard.openings {
+            guard alert.pendingResolveAt == nil else { return }
+            alert.flapping = true
+            alert.pendingResolveAt = now + Int64(ruleBook.flapGuard.holdSeconds) * 1000
+            alert.updatedAt = now
+            state.alerts[id] = alert
+            transitions.append(AlertTransition(kind: .updated, alert: alert, actor: "system",
+                                               reason: "\(reason); flapping, resolution held for \(ruleBook.flapGuard.holdSeconds) s", at: now))
+            return
+        }
+        transitions.append(resolve(&alert, actor: "system", reason: reason, now: now))
+    }
+
+    private mutating func resolve(_ alert: inout Alert, actor: String, reason: String, now: Int64) -> AlertTransition {
+        alert.state = .resolved
+        alert.resolvedBy = actor
+        alert.resolvedAt = now
+        alert.updatedAt = now
+        alert.pendingResolveAt = nil
+        state.alerts[alert.id] = nil
+        if state.openByKey[alert.key] == alert.id { state.openByKey[alert.key] = nil }
+        return AlertTransition(kind: .resolved, alert: alert, actor: actor, reason: reason, at: now)
+    }
+
+    private mutating func store(_ keyState: KeyState, for key: AlertKey) {
+        state.keys[key] = keyState
+        changedKeys.insert(key)
+    }
+
+    // MARK: - Helpers
+
+    static func scope(_ scope: RuleScope, _ device: Device) -> String {
+        switch scope {
+        case .device: "device:\(device.id)"
+        case .building: "building:\(device.community)/\(device.location.building ?? device.location.zone ?? device.id)"
+        case .grid: "grid:\(device.grid)"
+        }
+    }
+
+    static func reading(_ metric: String, _ value: Double) -> [String: JSONValue] {
+        ["metric": .string(metric), "value": .number(value)]
+    }
+
+    static func reading(event name: String, _ data: [String: JSONValue]) -> [String: JSONValue] {
+        var reading = data
+        reading["event"] = .string(name)
+        return reading
+    }
+
+    /// Whether a message shows life: any message for device-offline rules; for activity rules, movement,
+    /// presence, bed or wearable events, or a rising step count.
+    static func isSignOfLife(_ message: DeviceMessage, kind: AbsenceKind, lastSteps: inout Double?) -> Bool {
+        if kind == .anyMessage {
+            if case .status(online: false) = message.body { return false }
+            return true
+        }
+        switch message.body {
+        case let .telemetry(metrics):
+            var active = false
+            if let steps = metrics["steps"] {
+                if let previous = lastSteps, steps > previous { active = true }
+                lastSteps = steps
+            }
+            if let motion = metrics["motion_state"], motion >= 2 { active = true }
+            if let movement = metrics["body_movement"], movement >= 2 { active = true }
+            return active
+        case let .event(name, _):
+            return ["bed_exit", "bed_enter", "presence_detected", "sos", "sos_cancelled", "wearable_worn"].contains(name)
+        case .status:
+            return false
+        }
+    }
+
+    /// `al-<opened ms>-<8 hex of the key>`: unique, sortable by time, safe in topics and URLs.
+    static func alertID(key: AlertKey, now: Int64) -> String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in key.description.utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 16_777_619
+        }
+        let hex = String(hash, radix: 16)
+        return "al-\(now)-\(String(repeating: "0", count: 8 - hex.count))\(hex)"
+    }
+}
+
+extension String {
+    var trimmingSpaces: Substring {
+        var text = Substring(self)
+        while let first = text.first, first.isWhitespace { text = text.dropFirst() }
+        while let last = text.last, last.isWhitespace { text = text.dropLast() }
+        return text
+    }
+}
