@@ -29,5 +29,7 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case unknownEvent = "unknown_event"
         case timestampInFuture = "timestamp_in_future"
         case timestampTooOld = "timestamp_too_old"
+        /// An operator command (acknowledge, resolve) that cannot be carried out.
+        case invalidCommand = "invalid_command"
     }
 }

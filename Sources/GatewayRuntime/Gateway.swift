@@ -6,24 +6,31 @@ import ServiceLifecycle
 import UnixSignals
 
 /// The composition root: opens the database, builds the MQTT client and the services, and runs them in
-/// one `ServiceGroup`. Services start in array order and stop in reverse, so on SIGTERM the MQTT client
-/// disconnects first and ingest then drains everything already received into SQLite.
+/// one `ServiceGroup`. Services start in array order and stop in reverse, so on SIGTERM the device MQTT
+/// client disconnects first, ingest then drains everything already received into SQLite, and the alert
+/// service last flushes the resulting publications and stops.
 public final class Gateway: Sendable {
-    public let registry: DeviceRegistry
+    public let configuration: GatewayConfiguration
+    public var registry: DeviceRegistry { configuration.registry }
     public let database: DatabasePool
     public let counters = IngestCounters()
     public let mqtt: MQTTService
+    public let alerts: AlertService
     private let group: ServiceGroup
     private let logger: Logger
 
     public init(
-        settings: GatewaySettings, registry: DeviceRegistry, logger: Logger,
+        settings: GatewaySettings, configuration: GatewayConfiguration, logger: Logger,
         clock: @escaping @Sendable () -> Int64 = Gateway.wallClockMillis,
         handleSignals: Bool = true
     ) throws {
-        self.registry = registry
+        self.configuration = configuration
+        let registry = configuration.registry
         self.logger = logger
         database = try GatewayDatabase.open(path: settings.databasePath)
+        let host = try AlertEngineHost.load(configuration: configuration, database: database, now: clock())
+        alerts = try AlertService(settings: settings, gatewayID: registry.gatewayID, host: host, database: database,
+                                  clock: clock, logger: logger)
         let inbox = BoundedInbox<InboundMessage>(capacity: settings.inboxCapacity)
         var options = MQTTOptions(broker: settings.broker, clientID: settings.clientID ?? "gatewayd-\(registry.gatewayID)")
         options.username = settings.username
@@ -35,19 +42,20 @@ public final class Gateway: Sendable {
         mqtt = MQTTService(client: client, logger: logger)
         let ingest = IngestService(
             inbox: inbox, database: database, registry: registry,
-            ingest: MessageIngest(policy: settings.policy), counters: counters, clock: clock,
+            ingest: MessageIngest(policy: settings.policy), counters: counters, alerts: host, clock: clock,
             batchSize: settings.batchSize, logger: logger
         )
-        var configuration = ServiceGroupConfiguration(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: [
+                .init(service: alerts),
                 .init(service: ingest),
                 .init(service: mqtt),
             ],
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
             logger: logger
         )
-        configuration.maximumGracefulShutdownDuration = .seconds(30)
-        group = ServiceGroup(configuration: configuration)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
+        group = ServiceGroup(configuration: groupConfiguration)
     }
 
     /// Runs until SIGTERM/SIGINT (or ``shutdown()``), then drains and returns.

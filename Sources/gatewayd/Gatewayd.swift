@@ -1,3 +1,4 @@
+import AlertRules
 import ArgumentParser
 import DeviceModel
 import Foundation
@@ -25,12 +26,14 @@ struct Check: ParsableCommand {
 
     func run() throws {
         do {
-            let registry = try RegistryLoader.load(path: file)
+            let configuration = try RegistryLoader.loadConfiguration(path: file)
+            let registry = configuration.registry
             let families = Dictionary(grouping: registry.devices.values, by: \.type.family).mapValues(\.count)
             print("\(file): ok — \(registry.communities.count) communities, \(registry.residents.count) residents, "
                 + "\(registry.devices.count) devices "
                 + "(access control \(families[.accessControl] ?? 0), elderly care \(families[.elderlyCare] ?? 0), "
-                + "public safety \(families[.publicSafety] ?? 0))")
+                + "public safety \(families[.publicSafety] ?? 0)), \(configuration.ruleBook.rules.count) rules, "
+                + "\(configuration.ruleBook.overrides.count) overrides, \(configuration.silences.count) silences")
         } catch {
             for issue in error.issues { printError(issue.description) }
             printError("\(file): \(error.issues.count) error(s)")
@@ -81,9 +84,9 @@ struct Run: AsyncParsableCommand {
         }
         let logger = Logger(label: "gatewayd")
         let configPath = config ?? environment["GATEWAYD_CONFIG"] ?? "devices.yaml"
-        let registry: DeviceRegistry
+        let configuration: GatewayConfiguration
         do {
-            registry = try RegistryLoader.load(path: configPath)
+            configuration = try RegistryLoader.loadConfiguration(path: configPath)
         } catch {
             for issue in error.issues { printError(issue.description) }
             throw ExitCode(1)
@@ -97,7 +100,7 @@ struct Run: AsyncParsableCommand {
             settings.password = environment["GATEWAYD_MQTT_PASSWORD"]
             settings.caFile = mqttCAFile ?? environment["GATEWAYD_MQTT_CA_FILE"]
             settings.clientID = clientID ?? environment["GATEWAYD_CLIENT_ID"]
-            let gateway = try Gateway(settings: settings, registry: registry, logger: logger)
+            let gateway = try Gateway(settings: settings, configuration: configuration, logger: logger)
             try await gateway.run()
         } catch let error as ConfigurationError {
             printError("gatewayd: error: \(error)")

@@ -1,3 +1,4 @@
+import AlertRules
 import DeviceModel
 import Foundation
 import Yams
@@ -17,7 +18,31 @@ import Yams
 ///
 /// Every problem is reported with its `file:line:column`, all at once.
 public enum RegistryLoader {
+    /// Reads registry and rules. See ``RuleBookLoader`` for the `settings`, `rules`, `overrides` and
+    /// `silences` sections.
+    public static func loadConfiguration(path: String) throws(ConfigError) -> GatewayConfiguration {
+        try parseConfiguration(try read(path: path), file: path)
+    }
+
+    public static func parseConfiguration(_ text: String, file: String) throws(ConfigError) -> GatewayConfiguration {
+        let (draft, top, structuralIssues) = try draft(from: text, file: file)
+        var issues = structuralIssues
+        var registry: DeviceRegistry?
+        do {
+            registry = try RegistryValidator().validate(draft)
+        } catch {
+            issues += error.issues
+        }
+        let (ruleBook, silences) = RuleBookLoader.read(top, registry: registry, issues: &issues)
+        guard issues.isEmpty, let registry else { throw ConfigError.invalid(issues.sortedByLocation()) }
+        return GatewayConfiguration(registry: registry, ruleBook: ruleBook, silences: silences)
+    }
+
     public static func load(path: String) throws(ConfigError) -> DeviceRegistry {
+        try parseConfiguration(try read(path: path), file: path).registry
+    }
+
+    private static func read(path: String) throws(ConfigError) -> String {
         let text: String
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -31,20 +56,15 @@ public enum RegistryLoader {
             let exists = FileManager.default.fileExists(atPath: path)
             throw ConfigError.unreadable(file: path, reason: exists ? "cannot read the file (permissions, or not a regular file)" : "no such file")
         }
-        return try parse(text, file: path)
+        return text
     }
 
     public static func parse(_ text: String, file: String) throws(ConfigError) -> DeviceRegistry {
-        let draft = try draft(from: text, file: file)
-        do {
-            return try RegistryValidator().validate(draft.registry)
-        } catch {
-            throw ConfigError.invalid((draft.issues + error.issues).sortedByLocation())
-        }
+        try parseConfiguration(text, file: file).registry
     }
 
     /// The YAML turned into drafts, with structural issues (unknown keys, wrong shapes) found on the way.
-    static func draft(from text: String, file: String) throws(ConfigError) -> (registry: RegistryDraft, issues: [ValidationIssue]) {
+    static func draft(from text: String, file: String) throws(ConfigError) -> (registry: RegistryDraft, top: YAMLRecord, issues: [ValidationIssue]) {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -61,7 +81,7 @@ public enum RegistryLoader {
         }
         var issues: [ValidationIssue] = []
         var draft = RegistryDraft()
-        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices"], issues: &issues) else {
+        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences"], issues: &issues) else {
             throw ConfigError.invalid(issues)
         }
         draft.origins = top.origins
@@ -98,7 +118,7 @@ public enum RegistryLoader {
                 draft.devices.append(device)
             }
         }
-        return (draft, issues)
+        return (draft, top, issues)
     }
 
     private static func readCommunity(_ node: Node, file: String, path: String, issues: inout [ValidationIssue]) -> CommunityDraft? {

@@ -1,3 +1,4 @@
+import AlertRules
 import DeviceModel
 import Foundation
 import GRDB
@@ -10,21 +11,24 @@ import ServiceLifecycle
 /// It does not stop on graceful shutdown by itself: it runs until the MQTT service has stopped and
 /// finished the inbox, so every message already acknowledged to the broker is committed first.
 /// A failing write is retried with backoff, never skipped: the batch is already acknowledged upstream.
-public struct IngestService: Service {
+public struct IngestService: Service, CustomStringConvertible {
     let inbox: BoundedInbox<InboundMessage>
     let database: DatabasePool
     let registry: DeviceRegistry
     let ingest: MessageIngest
     let store: IngestStore
     let counters: IngestCounters
+    let alerts: AlertEngineHost
     let clock: @Sendable () -> Int64
     let batchSize: Int
     let logger: Logger
 
     public init(
         inbox: BoundedInbox<InboundMessage>, database: DatabasePool, registry: DeviceRegistry, ingest: MessageIngest,
-        counters: IngestCounters, clock: @escaping @Sendable () -> Int64, batchSize: Int = 512, logger: Logger
+        counters: IngestCounters, alerts: AlertEngineHost, clock: @escaping @Sendable () -> Int64, batchSize: Int = 512,
+        logger: Logger
     ) {
+        self.alerts = alerts
         self.inbox = inbox
         self.database = database
         self.registry = registry
@@ -41,7 +45,13 @@ public struct IngestService: Service {
             await process(batch)
         }
         logger.info("ingest drained", metadata: ["ingest.stored": "\(counters.snapshot.stored)"])
+        // The inbox ends when the MQTT service stops, just before the group tells us to stop: returning
+        // before that would count as an unexpected exit.
+        try? await gracefulShutdown()
     }
+
+    /// Never the registry: service descriptions end up in errors and logs.
+    public var description: String { "IngestService" }
 
     func process(_ batch: [InboundMessage]) async {
         let now = clock()
@@ -51,7 +61,8 @@ public struct IngestService: Service {
         var attempt = 0
         while true {
             do {
-                let (stored, duplicates) = try await write(decided, receivedAt: now)
+                let ((stored, duplicates), transitions) = try await write(decided, receivedAt: now)
+                AlertLog.log(transitions, logger: logger)
                 let rejected = decided.compactMap { _, outcome in
                     if case let .rejected(rejection) = outcome { rejection.reason } else { nil }
                 }
@@ -68,21 +79,31 @@ public struct IngestService: Service {
         }
     }
 
-    private func write(_ decided: [(InboundMessage, IngestOutcome)], receivedAt: Int64) async throws -> (Int, Int) {
-        try await database.write { [store] db in
-            var stored = 0, duplicates = 0
-            for (message, outcome) in decided {
-                switch outcome {
-                case let .accepted(messages):
-                    for deviceMessage in messages {
-                        if try store.insert(deviceMessage, receivedAt: receivedAt, in: db) { stored += 1 } else { duplicates += 1 }
+    /// One transaction: events (new ones are evaluated by the rule engine; redeliveries are not),
+    /// dead letters, device state, alert transitions and their publications.
+    private func write(_ decided: [(InboundMessage, IngestOutcome)], receivedAt: Int64) async throws -> ((Int, Int), [AlertTransition]) {
+        try await database.writeWithoutTransaction { [store, alerts] db in
+            try alerts.transact(db) { db, engine in
+                var stored = 0, duplicates = 0
+                var transitions: [AlertTransition] = []
+                for (message, outcome) in decided {
+                    switch outcome {
+                    case let .accepted(messages):
+                        for deviceMessage in messages {
+                            if try store.insert(deviceMessage, receivedAt: receivedAt, in: db) {
+                                stored += 1
+                                transitions += engine.receive(deviceMessage, now: receivedAt)
+                            } else {
+                                duplicates += 1
+                            }
+                        }
+                    case let .rejected(rejection):
+                        try store.insertDeadLetter(topic: message.topic, payload: message.payload, rejection: rejection,
+                                                   receivedAt: receivedAt, in: db)
                     }
-                case let .rejected(rejection):
-                    try store.insertDeadLetter(topic: message.topic, payload: message.payload, rejection: rejection,
-                                               receivedAt: receivedAt, in: db)
                 }
+                return ((stored, duplicates), transitions)
             }
-            return (stored, duplicates)
         }
     }
 

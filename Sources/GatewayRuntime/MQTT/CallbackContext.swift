@@ -16,11 +16,14 @@ final class CallbackContext: Sendable {
     /// QoS 0, PUBACK received for QoS 1). The difference is what is still in flight or queued.
     let published = Atomic<Int>(0)
     let acknowledged = Atomic<Int>(0)
+    /// Told the message id of each publication libmosquitto reports done. Must return at once.
+    let onPublished: (@Sendable (Int32) -> Void)?
 
     init(
         inbox: BoundedInbox<InboundMessage>, events: AsyncStream<ConnectionEvent>.Continuation,
-        subscriptions: [String], presenceTopic: String?
+        subscriptions: [String], presenceTopic: String?, onPublished: (@Sendable (Int32) -> Void)?
     ) {
+        self.onPublished = onPublished
         self.inbox = inbox
         self.events = events
         self.subscriptions = subscriptions
@@ -54,8 +57,10 @@ final class CallbackContext: Sendable {
         mosquitto_disconnect_callback_set(handle) { _, obj, code in
             CallbackContext.from(obj)?.events.yield(.disconnected(code: code))
         }
-        mosquitto_publish_callback_set(handle) { _, obj, _ in
-            CallbackContext.from(obj)?.acknowledged.add(1, ordering: .relaxed)
+        mosquitto_publish_callback_set(handle) { _, obj, mid in
+            guard let context = CallbackContext.from(obj) else { return }
+            context.acknowledged.add(1, ordering: .relaxed)
+            context.onPublished?(mid)
         }
         mosquitto_message_callback_set(handle) { _, obj, message in
             guard let context = CallbackContext.from(obj), let message else { return }

@@ -5,15 +5,20 @@ import Synchronization
 /// Runs the MQTT client for the life of the gateway: starts it, logs connection changes, and on graceful
 /// shutdown publishes `offline`, disconnects and finishes the inbox so ingest can drain.
 /// A fatal loop exit (bad credentials, TLS failure) ends the service with an error, which stops the gateway.
-public final class MQTTService: Service, Sendable {
+public final class MQTTService: Service, Sendable, CustomStringConvertible {
     public let client: MosquittoClient
     private let logger: Logger
     private let connected = Atomic<Bool>(false)
+    private let beforeStop: @Sendable () async -> Void
 
-    public init(client: MosquittoClient, logger: Logger) {
+    /// `beforeStop` runs on graceful shutdown while the connection is still up (to flush publications).
+    public init(client: MosquittoClient, logger: Logger, beforeStop: @escaping @Sendable () async -> Void = {}) {
         self.client = client
         self.logger = logger
+        self.beforeStop = beforeStop
     }
+
+    public var description: String { "MQTTService(\(client.options.clientID))" }
 
     /// Whether the broker connection is up right now.
     public var isConnected: Bool { connected.load(ordering: .acquiring) }
@@ -39,6 +44,7 @@ public final class MQTTService: Service, Sendable {
             }
             if fatal != nil { break }
         }
+        if fatal == nil { await beforeStop() }
         await client.stop()
         connected.store(false, ordering: .releasing)
         logger.info("broker disconnected", metadata: ["mqtt.stalls": "\(client.inbox.stalls)"])

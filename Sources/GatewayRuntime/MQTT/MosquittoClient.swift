@@ -24,14 +24,19 @@ public final class MosquittoClient: @unchecked Sendable {
     private var started = false
     private var stopped = false
 
-    public init(options: MQTTOptions, inbox: BoundedInbox<InboundMessage>) throws(MosquittoError) {
+    /// `onPublished` is told the id of each publication the broker acknowledged (QoS 1) or that was sent
+    /// (QoS 0); it runs on the network thread and must return at once.
+    public init(
+        options: MQTTOptions, inbox: BoundedInbox<InboundMessage>, onPublished: (@Sendable (Int32) -> Void)? = nil
+    ) throws(MosquittoError) {
         MosquittoLibrary.initialized
         self.options = options
         self.inbox = inbox
         let (stream, continuation) = AsyncStream.makeStream(of: ConnectionEvent.self, bufferingPolicy: .bufferingNewest(256))
         self.events = stream
         let context = Unmanaged.passRetained(CallbackContext(
-            inbox: inbox, events: continuation, subscriptions: options.subscriptions, presenceTopic: options.presenceTopic
+            inbox: inbox, events: continuation, subscriptions: options.subscriptions, presenceTopic: options.presenceTopic,
+            onPublished: onPublished
         ))
         // mosquitto.h: "Returns a new mosquitto instance ... NULL on failure. Interrogate errno to determine
         // the cause for the failure: ENOMEM on out of memory, EINVAL on invalid input parameters."

@@ -46,6 +46,63 @@ public enum GatewayMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v2-alerts") { db in
+            try db.execute(sql: """
+                CREATE TABLE alerts (
+                    id TEXT PRIMARY KEY,
+                    rule TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    community TEXT NOT NULL,
+                    device TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    escalation_level INTEGER NOT NULL,
+                    opened_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    resolved_at INTEGER,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX alerts_by_state ON alerts (state, community, opened_at);
+
+                -- The audit trail: every transition, who made it and why.
+                CREATE TABLE alert_transitions (
+                    id INTEGER PRIMARY KEY,
+                    alert_id TEXT NOT NULL REFERENCES alerts (id),
+                    kind TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    escalation_level INTEGER NOT NULL
+                );
+                CREATE INDEX alert_transitions_by_alert ON alert_transitions (alert_id, id);
+
+                -- Condition memory of the rule engine per (rule, scope): sustained windows, timers, counts.
+                CREATE TABLE rule_state (
+                    key TEXT PRIMARY KEY,
+                    rule TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    state TEXT NOT NULL
+                );
+                CREATE TABLE engine_meta (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    started_at INTEGER NOT NULL,
+                    suppressed_hits INTEGER NOT NULL
+                );
+
+                -- Alert publications, written in the transaction that made them, sent at least once.
+                CREATE TABLE mqtt_outbox (
+                    id INTEGER PRIMARY KEY,
+                    topic TEXT NOT NULL,
+                    payload BLOB NOT NULL,
+                    retain INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    published_at INTEGER
+                );
+                CREATE INDEX mqtt_outbox_pending ON mqtt_outbox (id) WHERE published_at IS NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -10,14 +10,14 @@ final class RunningGateway: @unchecked Sendable {
     let databasePath: String
     private var task: Task<Void, any Error>?
 
-    init(broker: String, databasePath: String, registry: DeviceRegistry = TestRegistry.registry,
+    init(broker: String, databasePath: String, configuration: GatewayConfiguration = TestRegistry.configuration,
          clock: @escaping @Sendable () -> Int64 = Gateway.wallClockMillis, inboxCapacity: Int = 4096) throws {
         var settings = GatewaySettings(broker: try BrokerAddress(url: broker), databasePath: databasePath)
         settings.inboxCapacity = inboxCapacity
         var logger = Logger(label: "test-gateway")
         logger.logLevel = .warning
         self.databasePath = databasePath
-        gateway = try Gateway(settings: settings, registry: registry, logger: logger, clock: clock, handleSignals: false)
+        gateway = try Gateway(settings: settings, configuration: configuration, logger: logger, clock: clock, handleSignals: false)
     }
 
     /// Starts the gateway and waits until it is connected and subscribed.
@@ -84,9 +84,22 @@ enum TestRegistry {
              vendor: V, model: M, serial: S3, installer: inst-wang, state: commissioned}
           - {id: gas-old, type: gas_sensor, community: xingfuli, grid: "330106005001", building: "3", zone: 厨房,
              vendor: V, model: M, serial: S4, installer: inst-wang, state: decommissioned}
+        rules:
+          - id: elder.fall
+            title: 跌倒报警
+            severity: critical
+            applies_to: [wristband]
+            event: {names: [fall_detected]}
+            auto_resolve: false
+          - id: safety.smoke
+            title: 烟雾报警
+            severity: critical
+            applies_to: [smoke_sensor]
+            event: {names: [smoke_alarm], resolve_on: [smoke_clear]}
         """
 
-    static let registry: DeviceRegistry = try! RegistryLoader.parse(yaml, file: "test-registry.yaml")
+    static let configuration: GatewayConfiguration = try! RegistryLoader.parseConfiguration(yaml, file: "test-registry.yaml")
+    static var registry: DeviceRegistry { configuration.registry }
 }
 
 /// Epoch milliseconds now, for payload timestamps.

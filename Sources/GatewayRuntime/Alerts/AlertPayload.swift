@@ -1,0 +1,84 @@
+import AlertRules
+import DeviceModel
+import Foundation
+
+/// The JSON of an alert as published on `alerts/{community}/{alertId}` and served by the API.
+/// Field names are part of the console contract (README): add, never rename.
+public struct AlertPayload: Codable, Sendable, Equatable {
+    public var id: String
+    public var community: String
+    public var device: String
+    public var rule: String
+    public var severity: String
+    public var state: String
+    public var title: String
+    public var sourceTS: Int64
+    public var lastSourceTS: Int64
+    public var openedAt: Int64
+    public var updatedAt: Int64
+    public var lastSeenAt: Int64
+    public var escalationLevel: String
+    public var count: Int
+    public var grid: String
+    public var location: DeviceLocation
+    public var resident: String?
+    public var reading: [String: JSONValue]
+    public var acknowledgedBy: String?
+    public var acknowledgedAt: Int64?
+    public var resolvedBy: String?
+    public var resolvedAt: Int64?
+    public var note: String?
+    public var flapping: Bool
+    public var transition: Transition?
+
+    public struct Transition: Codable, Sendable, Equatable {
+        public var kind: String
+        public var actor: String
+        public var reason: String
+        public var at: Int64
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, community, device, rule, severity, state, title, count, grid, location, resident, reading, note, flapping, transition
+        case sourceTS = "source_ts", lastSourceTS = "last_source_ts", openedAt = "opened_at", updatedAt = "updated_at"
+        case lastSeenAt = "last_seen_at", escalationLevel = "escalation_level", acknowledgedBy = "acknowledged_by"
+        case acknowledgedAt = "acknowledged_at", resolvedBy = "resolved_by", resolvedAt = "resolved_at"
+    }
+
+    public init(_ alert: Alert, transition: AlertTransition? = nil) {
+        id = alert.id
+        community = alert.community
+        device = alert.device
+        rule = alert.rule
+        severity = alert.severity.rawValue
+        state = alert.state.rawValue
+        title = alert.title
+        sourceTS = alert.sourceTS
+        lastSourceTS = alert.lastSourceTS
+        openedAt = alert.openedAt
+        updatedAt = alert.updatedAt
+        lastSeenAt = alert.lastSeenAt
+        escalationLevel = alert.escalationLevel.name
+        count = alert.count
+        grid = alert.grid
+        location = alert.location
+        resident = alert.resident
+        reading = alert.reading
+        acknowledgedBy = alert.acknowledgedBy
+        acknowledgedAt = alert.acknowledgedAt
+        resolvedBy = alert.resolvedBy
+        resolvedAt = alert.resolvedAt
+        note = alert.note
+        flapping = alert.flapping
+        self.transition = transition.map { Transition(kind: $0.kind.rawValue, actor: $0.actor, reason: $0.reason, at: $0.at) }
+    }
+
+    public func json() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)) ?? Data("{}".utf8)
+    }
+
+    /// `alerts/{community}/{alertId}`.
+    public static func topic(community: String, alertID: String) -> String { "alerts/\(community)/\(alertID)" }
+}

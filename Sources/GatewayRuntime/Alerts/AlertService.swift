@@ -1,0 +1,195 @@
+import AlertRules
+import DeviceModel
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Everything alerts need at run time, on an MQTT connection of its own (so alert PUBACKs never queue
+/// behind a flood of telemetry):
+/// - publishes alert transitions from the outbox to `alerts/{community}/{alertId}` (QoS 1, retained while open);
+/// - takes operator commands on `alert-commands/{community}/{alertId}/ack|resolve`;
+/// - ticks the rule engine every second (absence, follow-up deadlines, escalation, flapping holds).
+public final class AlertService: Service, Sendable, CustomStringConvertible {
+    public static let commandSubscription = "alert-commands/#"
+
+    public let host: AlertEngineHost
+    public let mqtt: MQTTService
+    let publisher: OutboxPublisher
+    let database: DatabasePool
+    let clock: @Sendable () -> Int64
+    let logger: Logger
+    private let stopping = StopFlag()
+
+    init(settings: GatewaySettings, gatewayID: String, host: AlertEngineHost, database: DatabasePool,
+         clock: @escaping @Sendable () -> Int64, logger: Logger) throws {
+        self.host = host
+        self.database = database
+        self.clock = clock
+        self.logger = logger
+        let publisher = OutboxPublisher(bell: host.outboxBell)
+        self.publisher = publisher
+        var options = MQTTOptions(broker: settings.broker, clientID: "\(settings.clientID ?? "gatewayd-\(gatewayID)")-alerts")
+        options.username = settings.username
+        options.password = settings.password
+        options.caFile = settings.caFile
+        options.subscriptions = [Self.commandSubscription]
+        let client = try MosquittoClient(options: options, inbox: BoundedInbox(capacity: 256),
+                                         onPublished: { mid in publisher.acknowledged(mid) })
+        let stopping = self.stopping
+        mqtt = MQTTService(client: client, logger: logger, beforeStop: { [database] in
+            // Give in-flight alert publications up to 3 s to be acknowledged before disconnecting.
+            let deadline = ContinuousClock.now.advanced(by: .seconds(3))
+            while ContinuousClock.now < deadline, ((try? OutboxPublisher.pendingCount(database)) ?? 0) > 0 {
+                publisher.bell.ring()
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            stopping.set()
+            publisher.bell.ring()
+        })
+    }
+
+    public var description: String { "AlertService" }
+
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.mqtt.run() }
+            group.addTask { await self.consumeCommands() }
+            group.addTask { await self.publishLoop() }
+            group.addTask { await self.tickLoop() }
+            try await group.waitForAll()
+        }
+    }
+
+    /// One engine tick at the clock's `now`. The daemon calls it every second; tests call it directly.
+    @discardableResult
+    public func tick() async throws -> [AlertTransition] {
+        let now = clock()
+        let (_, transitions) = try await database.writeWithoutTransaction { [host] db in
+            try host.transact(db) { _, engine in ((), engine.tick(now: now)) }
+        }
+        AlertLog.log(transitions, logger: logger)
+        return transitions
+    }
+
+    private func tickLoop() async {
+        var sincePrune = 0
+        while !stopping.isSet, !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            do {
+                try await tick()
+                sincePrune += 1
+                if sincePrune >= 300 {
+                    sincePrune = 0
+                    try await pruneOutbox()
+                }
+            } catch {
+                logger.error("alert tick failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Published outbox rows are kept a day for inspection, then removed.
+    private func pruneOutbox() async throws {
+        let cutoff = clock() - 86_400_000
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM mqtt_outbox WHERE published_at IS NOT NULL AND published_at < ?", arguments: [cutoff])
+        }
+    }
+
+    private func publishLoop() async {
+        host.outboxBell.ring()
+        while true {
+            await host.outboxBell.wait()
+            if stopping.isSet || Task.isCancelled { return }
+            do {
+                try await publisher.step(client: mqtt.client, connected: mqtt.isConnected, database: database, now: clock())
+            } catch {
+                logger.error("publishing alerts failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(500))
+                host.outboxBell.ring()
+            }
+        }
+    }
+
+    // MARK: - Commands
+
+    private func consumeCommands() async {
+        while let batch = await mqtt.client.inbox.takeBatch(max: 64) {
+            for message in batch { await handle(message) }
+        }
+    }
+
+    private func handle(_ message: InboundMessage) async {
+        let now = clock()
+        do {
+            let command = try AlertCommand.parse(topic: message.topic, payload: message.payload)
+            let (_, transitions) = try await database.writeWithoutTransaction { [host] db in
+                try host.transact(db) { _, engine in
+                    guard let alert = engine.state.alerts[command.alertID], alert.community == command.community else {
+                        throw Rejection(.invalidCommand, "no open alert \(command.alertID) in community \(command.community)")
+                    }
+                    do {
+                        switch command.action {
+                        case .acknowledge:
+                            return ((), [try engine.acknowledge(command.alertID, by: command.actor, note: command.note, now: now)])
+                        case .resolve:
+                            return ((), [try engine.resolve(command.alertID, by: command.actor, note: command.note ?? "", now: now)])
+                        }
+                    } catch let error as AlertCommandError {
+                        throw Rejection(.invalidCommand, error.description)
+                    }
+                }
+            }
+            AlertLog.log(transitions, logger: logger)
+        } catch let rejection as Rejection {
+            logger.notice("alert command rejected", metadata: ["mqtt.topic": "\(message.topic.prefix(200))", "reject.detail": "\(rejection.detail)"])
+            try? await database.write { db in
+                try IngestStore().insertDeadLetter(topic: message.topic, payload: message.payload, rejection: rejection, receivedAt: now, in: db)
+            }
+        } catch {
+            logger.error("alert command failed", metadata: ["mqtt.topic": "\(message.topic.prefix(200))", "error": "\(error)"])
+        }
+    }
+}
+
+/// `alert-commands/{community}/{alertId}/ack|resolve` with `{"by": "console-01", "note": "…"}`.
+struct AlertCommand: Sendable {
+    enum Action: String { case acknowledge = "ack", resolve }
+
+    var community: String
+    var alertID: String
+    var action: Action
+    var actor: String
+    var note: String?
+
+    static func parse(topic: String, payload: Data) throws(Rejection) -> AlertCommand {
+        let levels = topic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard levels.count == 4, levels[0] == "alert-commands", let action = Action(rawValue: levels[3]) else {
+            throw Rejection(.invalidCommand, "expected alert-commands/{community}/{alertId}/ack|resolve")
+        }
+        struct Body: Decodable {
+            var by: String
+            var note: String?
+        }
+        let body: Body
+        do {
+            body = try JSONDecoder().decode(Body.self, from: payload)
+        } catch {
+            throw Rejection(.invalidCommand, "payload must be {\"by\": \"<operator>\", \"note\": \"…\"}")
+        }
+        guard ContactRules.isValidIdentifier(body.by) else {
+            throw Rejection(.invalidCommand, "`by` must be the operator's id (letters, digits, '_', '-', '.')")
+        }
+        if let note = body.note, note.count > 500 { throw Rejection(.invalidCommand, "`note` is longer than 500 characters") }
+        return AlertCommand(community: levels[1], alertID: levels[2], action: action, actor: body.by, note: body.note)
+    }
+}
+
+/// A one-way flag shared between tasks.
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Sends the MQTT outbox at least once, in order: rows are published with QoS 1 and marked published only
+/// when the broker's PUBACK arrives. Rows not acknowledged before a restart are sent again (the console
+/// de-duplicates by alert id and `updated_at`). At most `window` publications are in flight.
+final class OutboxPublisher: Sendable {
+    private struct State {
+        var inflight: [Int32: Int64] = [:]
+        /// PUBACKs reported before `mosquitto_publish` returned their message id to us.
+        var early: Set<Int32> = []
+        var acknowledged: [Int32] = []
+        var lastSent: Int64 = 0
+    }
+
+    private let state = Mutex(State())
+    let bell: Doorbell
+    let window: Int
+
+    init(bell: Doorbell, window: Int = 64) {
+        self.bell = bell
+        self.window = window
+    }
+
+    /// From libmosquitto's network thread: record and wake the publisher.
+    func acknowledged(_ mid: Int32) {
+        state.withLock { $0.acknowledged.append(mid) }
+        bell.ring()
+    }
+
+    var inflightCount: Int { state.withLock { $0.inflight.count } }
+
+    /// Marks acknowledged rows, then publishes pending rows while the window has room.
+    func step(client: MosquittoClient, connected: Bool, database: DatabasePool, now: Int64) async throws {
+        let done = state.withLock { state -> [Int64] in
+            var done: [Int64] = []
+            for mid in state.acknowledged {
+                if let id = state.inflight.removeValue(forKey: mid) { done.append(id) } else { state.early.insert(mid) }
+            }
+            state.acknowledged.removeAll()
+            return done
+        }
+        try await markPublished(done, database: database, now: now)
+        guard connected else { return }
+        let (room, after) = state.withLock { (window - $0.inflight.count, $0.lastSent) }
+        guard room > 0 else { return }
+        let rows = try await database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, topic, payload, retain FROM mqtt_outbox
+                WHERE published_at IS NULL AND id > ? ORDER BY id LIMIT ?
+                """, arguments: [after, room])
+        }
+        var immediatelyDone: [Int64] = []
+        for row in rows {
+            let id: Int64 = row["id"]
+            let mid = try client.publish(topic: row["topic"], payload: row["payload"] ?? Data(), qos: 1, retain: row["retain"])
+            state.withLock { state in
+                if state.early.remove(mid) != nil { immediatelyDone.append(id) } else { state.inflight[mid] = id }
+                state.lastSent = id
+            }
+        }
+        try await markPublished(immediatelyDone, database: database, now: now)
+    }
+
+    private func markPublished(_ ids: [Int64], database: DatabasePool, now: Int64) async throws {
+        guard !ids.isEmpty else { return }
+        try await database.write { db in
+            for id in ids {
+                try db.execute(sql: "UPDATE mqtt_outbox SET published_at = ? WHERE id = ?", arguments: [now, id])
+            }
+        }
+    }
+
+    /// Rows not yet acknowledged by the broker.
+    static func pendingCount(_ database: DatabasePool) throws -> Int {
+        try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM mqtt_outbox WHERE published_at IS NULL") ?? 0 }
+    }
+}

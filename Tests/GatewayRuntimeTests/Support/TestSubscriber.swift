@@ -1,0 +1,51 @@
+import Foundation
+import GatewayRuntime
+import Synchronization
+
+/// A real MQTT client that subscribes (like the alarm console) and records everything it receives.
+final class TestSubscriber: Sendable {
+    let client: MosquittoClient
+    private let received = Mutex<[InboundMessage]>([])
+
+    init(broker: String, filter: String) throws {
+        var options = MQTTOptions(broker: try BrokerAddress(url: broker), clientID: "test-console-\(UUID().uuidString.prefix(8))")
+        options.cleanSession = true
+        options.subscriptions = [filter]
+        client = try MosquittoClient(options: options, inbox: BoundedInbox(capacity: 10_000))
+    }
+
+    /// Connects, subscribes and starts recording.
+    func connect() async throws {
+        try client.start()
+        for await event in client.events {
+            if case .connected = event { break }
+        }
+        let inbox = client.inbox
+        Task {
+            while let batch = await inbox.takeBatch(max: 100) { self.record(batch) }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+
+    private func record(_ batch: [InboundMessage]) { received.withLock { $0 += batch } }
+
+    var messages: [InboundMessage] { received.withLock { $0 } }
+
+    /// Decoded JSON objects received on topics with `prefix`, skipping empty (retained-clearing) payloads.
+    func json(prefix: String = "alerts/") -> [[String: Any]] {
+        messages.filter { $0.topic.hasPrefix(prefix) && !$0.payload.isEmpty }.compactMap {
+            try? JSONSerialization.jsonObject(with: $0.payload) as? [String: Any]
+        }
+    }
+
+    func disconnect() async { await client.stop() }
+}
+
+/// A clock tests move by hand (epoch ms).
+final class ManualClock: Sendable {
+    private let value: Mutex<Int64>
+    init(_ start: Int64) { value = Mutex(start) }
+    var now: Int64 { value.withLock { $0 } }
+    func advance(seconds: Int64) { value.withLock { $0 += seconds * 1000 } }
+    var closure: @Sendable () -> Int64 { { self.now } }
+}
