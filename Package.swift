@@ -52,6 +52,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DeviceModelTests", dependencies: ["DeviceModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlertRulesTests", dependencies: ["AlertRules", "DeviceModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayRuntimeTests",
             dependencies: [

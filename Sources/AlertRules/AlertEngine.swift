@@ -79,9 +79,12 @@ public struct AlertEngine: Sendable {
             let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
             var keyState = state.keys[key] ?? KeyState()
             if !keyState.active, bound.triggers(value), inWindow {
-                keyState.active = true
-                store(keyState, for: key)
-                raise(rule, key: key, device: device, reading: Self.reading(bound.metric, value), sourceTS: message.ts, now: now, into: &transitions)
+                // A silenced hit does not latch: the first sample after the silence raises.
+                if raise(rule, key: key, device: device, reading: Self.reading(bound.metric, value), sourceTS: message.ts, now: now, into: &transitions) {
+                    keyState.openings = state.keys[key]?.openings ?? []
+                    keyState.active = true
+                    store(keyState, for: key)
+                }
             } else if keyState.active, bound.clears(value) {
                 keyState.active = false
                 store(keyState, for: key)
@@ -102,10 +105,11 @@ public struct AlertEngine: Sendable {
             } else if bound.triggers(value) {
                 // A device clock that jumps backwards restarts the window rather than stretching it.
                 if keyState.since == nil || message.ts < keyState.since! { keyState.since = message.ts }
-                if message.ts - keyState.since! >= Int64(seconds) * 1000, inWindow {
+                if message.ts - keyState.since! >= Int64(seconds) * 1000, inWindow,
+                   raise(rule, key: key, device: device, reading: Self.reading(bound.metric, value), sourceTS: message.ts, now: now, into: &transitions) {
+                    keyState.openings = state.keys[key]?.openings ?? []
                     keyState.active = true
                     store(keyState, for: key)
-                    raise(rule, key: key, device: device, reading: Self.reading(bound.metric, value), sourceTS: message.ts, now: now, into: &transitions)
                 } else {
                     store(keyState, for: key)
                 }
@@ -201,10 +205,12 @@ public struct AlertEngine: Sendable {
             raise(rule, key: key, device: device, reading: reading, sourceTS: last, now: now, into: &transitions)
         }
         for (key, keyState) in state.keys {
-            guard let since = keyState.pendingSince, let rule = ruleBook.rule(key.rule),
+            // The device's effective rule: overrides may change the follow-up time.
+            guard let since = keyState.pendingSince,
+                  let device = registry.device(String(key.scope.dropFirst("device:".count))),
+                  let rule = rulesByDevice[device.id]?.first(where: { $0.id == key.rule }),
                   case let .missingFollowUp(trigger, _, seconds) = rule.condition,
-                  now - since >= Int64(seconds) * 1000,
-                  let device = registry.device(String(key.scope.dropFirst("device:".count)))
+                  now - since >= Int64(seconds) * 1000
             else { continue }
             var cleared = keyState
             cleared.pendingSince = nil
@@ -261,10 +267,12 @@ public struct AlertEngine: Sendable {
 
     // MARK: - Transitions
 
+    /// Opens an alert for `key`, or updates the open one. Returns `false` when a silence kept it closed.
+    @discardableResult
     private mutating func raise(
         _ rule: AlertRule, key: AlertKey, device: Device, reading: [String: JSONValue], sourceTS: Int64, now: Int64,
         into transitions: inout [AlertTransition]
-    ) {
+    ) -> Bool {
         if let id = state.openByKey[key], var alert = state.alerts[id] {
             alert.count += 1
             alert.lastSeenAt = now
@@ -276,11 +284,11 @@ public struct AlertEngine: Sendable {
             state.alerts[id] = alert
             transitions.append(AlertTransition(kind: .updated, alert: alert, actor: "system",
                                                reason: "rule fired again (\(alert.count) times)", at: now))
-            return
+            return true
         }
         if silences.contains(where: { $0.covers(rule: rule.id, device: device, at: now) }) {
             state.suppressedHits += 1
-            return
+            return false
         }
         var keyState = state.keys[key] ?? KeyState()
         let guardWindow = Int64(ruleBook.flapGuard.windowSeconds) * 1000
@@ -288,7 +296,7 @@ public struct AlertEngine: Sendable {
         store(keyState, for: key)
         let scoped = !key.scope.hasPrefix("device:")
         let alert = Alert(
-            id: Self.alertID(key: key, now: now), key: key, rule: rule.id, community: device.community, device: device.id,
+            id: Self.alertID(key: key, now: now, sequence: state.openedCount), key: key, rule: rule.id, community: device.community, device: device.id,
             grid: device.grid,
             location: scoped ? DeviceLocation(building: device.location.building, zone: key.scope.hasPrefix("grid:") ? nil : device.location.zone)
                 : device.location,
@@ -297,9 +305,11 @@ public struct AlertEngine: Sendable {
             escalationLevel: .grid, acknowledgedBy: nil, acknowledgedAt: nil, resolvedBy: nil, resolvedAt: nil, note: nil,
             flapping: false, pendingResolveAt: nil
         )
+        state.openedCount += 1
         state.alerts[alert.id] = alert
         state.openByKey[key] = alert.id
         transitions.append(AlertTransition(kind: .opened, alert: alert, actor: "system", reason: "rule \(rule.id) fired", at: now))
+        return true
     }
 
     private mutating func clear(_ rule: AlertRule, key: AlertKey, now: Int64, reason: String, into transitions: inout [AlertTransition]) {
@@ -378,15 +388,16 @@ public struct AlertEngine: Sendable {
         }
     }
 
-    /// `al-<opened ms>-<8 hex of the key>`: unique, sortable by time, safe in topics and URLs.
-    static func alertID(key: AlertKey, now: Int64) -> String {
+    /// `al-<opened ms>-<8 hex of the key><sequence>`: unique (the sequence never repeats), sortable by
+    /// time, safe in topics and URLs.
+    static func alertID(key: AlertKey, now: Int64, sequence: Int) -> String {
         var hash: UInt32 = 2_166_136_261
         for byte in key.description.utf8 {
             hash ^= UInt32(byte)
             hash = hash &* 16_777_619
         }
         let hex = String(hash, radix: 16)
-        return "al-\(now)-\(String(repeating: "0", count: 8 - hex.count))\(hex)"
+        return "al-\(now)-\(String(repeating: "0", count: 8 - hex.count))\(hex)\(String(sequence, radix: 36))"
     }
 }
 

@@ -10,6 +10,8 @@ public struct EngineState: Sendable, Hashable, Codable {
     public var startedAt: Int64
     /// Rule hits that a silence kept from opening an alert.
     public var suppressedHits: Int = 0
+    /// Alerts opened so far: part of each alert id, so ids never repeat (even within one millisecond).
+    public var openedCount: Int = 0
 
     public init(startedAt: Int64) {
         self.startedAt = startedAt

@@ -27,11 +27,12 @@ public struct RuleBook: Sendable, Hashable, Codable {
             let applicable = overrides.filter { $0.rule == rule.id }
             let residentOverrides = applicable.filter { if case let .resident(id) = $0.target { id == device.resident } else { false } }
             let deviceOverrides = applicable.filter { $0.target == .device(device.id) }
+            var enabled = true
             for change in residentOverrides + deviceOverrides {
-                if change.enabled == false { return nil }
+                if let value = change.enabled { enabled = value }
                 change.apply(to: &effective)
             }
-            return effective
+            return enabled ? effective : nil
         }
     }
 }

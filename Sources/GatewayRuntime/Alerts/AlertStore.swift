@@ -69,19 +69,20 @@ struct AlertStore: Sendable {
         }
         try db.execute(
             sql: """
-                INSERT INTO engine_meta (id, started_at, suppressed_hits) VALUES (1, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET suppressed_hits = excluded.suppressed_hits
+                INSERT INTO engine_meta (id, started_at, suppressed_hits, opened_count) VALUES (1, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET suppressed_hits = excluded.suppressed_hits, opened_count = excluded.opened_count
                 """,
-            arguments: [state.startedAt, state.suppressedHits]
+            arguments: [state.startedAt, state.suppressedHits, state.openedCount]
         )
     }
 
     /// The engine state as persisted: open alerts, condition memory, start time (or `now` on first run).
     func loadState(now: Int64, in db: Database) throws -> EngineState {
         let decoder = JSONDecoder()
-        let meta = try Row.fetchOne(db, sql: "SELECT started_at, suppressed_hits FROM engine_meta WHERE id = 1")
+        let meta = try Row.fetchOne(db, sql: "SELECT started_at, suppressed_hits, opened_count FROM engine_meta WHERE id = 1")
         var state = EngineState(startedAt: meta?["started_at"] ?? now)
         state.suppressedHits = meta?["suppressed_hits"] ?? 0
+        state.openedCount = meta?["opened_count"] ?? 0
         for body in try String.fetchAll(db, sql: "SELECT body FROM alerts WHERE state != 'resolved'") {
             let alert = try decoder.decode(Alert.self, from: Data(body.utf8))
             state.alerts[alert.id] = alert

@@ -88,7 +88,8 @@ public enum GatewayMigrations {
                 CREATE TABLE engine_meta (
                     id INTEGER PRIMARY KEY CHECK (id = 1),
                     started_at INTEGER NOT NULL,
-                    suppressed_hits INTEGER NOT NULL
+                    suppressed_hits INTEGER NOT NULL,
+                    opened_count INTEGER NOT NULL DEFAULT 0
                 );
 
                 -- Alert publications, written in the transaction that made them, sent at least once.
