@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gatewayd", targets: ["gatewayd"]),
+        .executable(name: "gatewayd-bench", targets: ["gatewayd-bench"]),
         .library(name: "DeviceModel", targets: ["DeviceModel"]),
         .library(name: "AlertRules", targets: ["AlertRules"]),
         .library(name: "GatewayRuntime", targets: ["GatewayRuntime"]),
@@ -51,6 +52,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "gatewayd-bench",
+            dependencies: [
+                "GatewayRuntime", "DeviceModel", "AlertRules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "DeviceModelTests", dependencies: ["DeviceModel"], swiftSettings: swiftSettings),
         .testTarget(name: "AlertRulesTests", dependencies: ["AlertRules", "DeviceModel"], swiftSettings: swiftSettings),
         .testTarget(
@@ -59,6 +68,7 @@ let package = Package(
                 "GatewayRuntime", "DeviceModel", "AlertRules", "CMosquitto",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -297,7 +297,7 @@ struct SilenceTests {
 
     @Test(
         "a threshold or sustained condition that persists past the silence raises on the first sample after it",
-        .disabled("BUG: threshold/sustained latch keyState.active before raise(); a silenced hit never raises after `until` until the value clears")
+        .enabled(if: true, "BUG: threshold/sustained latch keyState.active before raise(); a silenced hit never raises after `until` until the value clears")
     )
     func thresholdAfterSilence() throws {
         var engine = try Fixture.engine([Rules.heartRateHigh()], silences: [Self.silence(.device("wb-1"))])
@@ -414,7 +414,7 @@ struct FlapGuardTests {
 
     @Test(
         "a held offline alert is not resolved as clear while the device has gone silent again",
-        .disabled("BUG: tick() skips absence keys with an open alert, so a flapping hold is never cancelled when the device falls silent again")
+        .enabled(if: true, "BUG: tick() skips absence keys with an open alert, so a flapping hold is never cancelled when the device falls silent again")
     )
     func absenceHoldWhileSilent() throws {
         let start = Fixture.t0

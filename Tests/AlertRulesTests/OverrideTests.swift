@@ -77,7 +77,7 @@ struct OverrideTests {
 
     @Test(
         "a device override enabling a rule beats a resident override disabling it",
-        .disabled("BUG: RuleBook.rules(for:) returns nil at the first enabled:false, so a resident disable beats a device enable")
+        .enabled(if: true, "BUG: RuleBook.rules(for:) returns nil at the first enabled:false, so a resident disable beats a device enable")
     )
     func deviceEnableBeatsResidentDisable() throws {
         let overrides = [
@@ -153,7 +153,7 @@ struct OverrideTests {
     }
 
     @Test("override of the follow-up duration is used by the clock",
-          .disabled("BUG: tick() reads the base rule via ruleBook.rule(key.rule) for missingFollowUp, ignoring overrides (seconds, severity)"))
+          .enabled(if: true, "BUG: tick() reads the base rule via ruleBook.rule(key.rule) for missingFollowUp, ignoring overrides (seconds, severity)"))
     func followUpOverride() throws {
         let change = RuleOverride(rule: "bed_exit_night", target: .device("mat-1"), seconds: 600, severity: .critical)
         var engine = try Fixture.engine([Rules.bedExitAtNight()], overrides: [change])

@@ -11,11 +11,13 @@ final class RunningGateway: @unchecked Sendable {
     private var task: Task<Void, any Error>?
 
     init(broker: String, databasePath: String, configuration: GatewayConfiguration = TestRegistry.configuration,
-         clock: @escaping @Sendable () -> Int64 = Gateway.wallClockMillis, inboxCapacity: Int = 4096) throws {
+         clock: @escaping @Sendable () -> Int64 = Gateway.wallClockMillis, inboxCapacity: Int = 4096,
+         logger: Logger? = nil) throws {
         var settings = GatewaySettings(broker: try BrokerAddress(url: broker), databasePath: databasePath)
         settings.inboxCapacity = inboxCapacity
-        var logger = Logger(label: "test-gateway")
-        logger.logLevel = .warning
+        var defaultLogger = Logger(label: "test-gateway")
+        defaultLogger.logLevel = .warning
+        let logger = logger ?? defaultLogger
         self.databasePath = databasePath
         gateway = try Gateway(settings: settings, configuration: configuration, logger: logger, clock: clock, handleSignals: false)
     }
