@@ -195,7 +195,9 @@ public struct AlertEngine: Sendable {
         for (device, rule) in absenceWatch {
             guard case let .absence(kind, seconds, missedReports) = rule.condition else { continue }
             let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
-            guard state.openByKey[key] == nil else { continue }
+            // An open alert is left alone, unless a flapping hold is waiting to resolve it: silence again
+            // cancels the hold (the raise below updates the alert).
+            if let open = openAlert(key), open.pendingResolveAt == nil { continue }
             let limit = Int64(seconds ?? missedReports * device.reportIntervalSeconds) * 1000
             let last = state.keys[key]?.lastActivity ?? state.startedAt
             guard now - last >= limit, rule.window.map({ $0.contains(now, calendar: ruleBook.calendar) }) ?? true else { continue }

@@ -2,7 +2,9 @@ import DeviceModel
 import Foundation
 import GRDB
 import Logging
+import Hummingbird
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// The composition root: opens the database, builds the MQTT client and the services, and runs them in
@@ -16,6 +18,10 @@ public final class Gateway: Sendable {
     public let counters = IngestCounters()
     public let mqtt: MQTTService
     public let alerts: AlertService
+    public let delivery: DeliveryService?
+    /// The port the HTTP API listens on, once it does (`--http` with port 0 picks a free one).
+    public var httpPort: Int? { let port = boundPort.value.load(ordering: .acquiring); return port == 0 ? nil : port }
+    private let boundPort: BoundPort
     private let group: ServiceGroup
     private let logger: Logger
 
@@ -28,9 +34,13 @@ public final class Gateway: Sendable {
         let registry = configuration.registry
         self.logger = logger
         database = try GatewayDatabase.open(path: settings.databasePath)
-        let host = try AlertEngineHost.load(configuration: configuration, database: database, now: clock())
+        let targets = [settings.workOrderTarget, settings.messageTarget].compactMap { $0 }
+        let host = try AlertEngineHost.load(configuration: configuration, database: database, now: clock(),
+                                            deliveryTargets: Set(targets.map(\.kind)))
         alerts = try AlertService(settings: settings, gatewayID: registry.gatewayID, host: host, database: database,
-                                  clock: clock, logger: logger)
+                                  clock: clock, logger: logger, notifyWorkOrderSystem: settings.workOrderTarget != nil)
+        delivery = targets.isEmpty ? nil
+            : DeliveryService(targets: targets, database: database, bell: host.deliveryBell, clock: clock, logger: logger)
         let inbox = BoundedInbox<InboundMessage>(capacity: settings.inboxCapacity)
         var options = MQTTOptions(broker: settings.broker, clientID: settings.clientID ?? "gatewayd-\(registry.gatewayID)")
         options.username = settings.username
@@ -45,12 +55,26 @@ public final class Gateway: Sendable {
             ingest: MessageIngest(policy: settings.policy), counters: counters, alerts: host, clock: clock,
             batchSize: settings.batchSize, logger: logger
         )
+        boundPort = BoundPort()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let delivery { services.append(.init(service: delivery)) }
+        services += [.init(service: alerts), .init(service: ingest), .init(service: mqtt)]
+        if let http = settings.http {
+            let api = GatewayAPI(
+                auth: BearerAuth(tokens: configuration.apiTokens), database: database, workOrders: alerts.workOrders,
+                isBrokerConnected: { [mqtt] in mqtt.isConnected }, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
+            )
+            let boundPort = self.boundPort
+            let application = Application(
+                router: api.router(),
+                configuration: .init(address: .hostname(http.host, port: http.port), serverName: "gatewayd"),
+                onServerRunning: { channel in boundPort.value.store(channel.localAddress?.port ?? 0, ordering: .releasing) },
+                logger: logger
+            )
+            services.append(.init(service: application))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                .init(service: alerts),
-                .init(service: ingest),
-                .init(service: mqtt),
-            ],
+            services: services,
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
             logger: logger
         )
@@ -79,4 +103,9 @@ public final class Gateway: Sendable {
     public static let wallClockMillis: @Sendable () -> Int64 = {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
+}
+
+/// The HTTP port once bound, shared with the server's start-up callback.
+final class BoundPort: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -17,6 +17,12 @@ public struct GatewaySettings: Sendable {
     /// Messages per SQLite transaction at most. Default 512.
     public var batchSize: Int = 512
     public var policy = IngestPolicy()
+    /// `--workorder-url`: the grid work-order system. No work orders are created without it.
+    public var workOrderTarget: DeliveryTarget?
+    /// `--message-url`: the SMS / WeChat message gateway. No relatives' messages without it.
+    public var messageTarget: DeliveryTarget?
+    /// `--http`: the HTTP API (work-order status callback, health). Off when `nil`.
+    public var http: HTTPServerSettings?
 
     public init(broker: BrokerAddress, databasePath: String) {
         self.broker = broker

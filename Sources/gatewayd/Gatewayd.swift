@@ -10,7 +10,7 @@ struct Gatewayd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatewayd",
         abstract: "Smart-community device gateway: MQTT devices in, events in SQLite, alerts out.",
-        subcommands: [Run.self, Check.self],
+        subcommands: [Run.self, Check.self, HashToken.self],
         defaultSubcommand: Run.self
     )
 }
@@ -49,7 +49,8 @@ struct Run: AsyncParsableCommand {
         discussion: """
             Every option can also be set by an environment variable (the flag wins): GATEWAYD_CONFIG, \
             GATEWAYD_BROKER, GATEWAYD_DB, GATEWAYD_MQTT_USERNAME, GATEWAYD_MQTT_PASSWORD (environment only), \
-            GATEWAYD_MQTT_CA_FILE, GATEWAYD_CLIENT_ID, GATEWAYD_LOG_LEVEL.
+            GATEWAYD_MQTT_CA_FILE, GATEWAYD_CLIENT_ID, GATEWAYD_WORKORDER_URL, GATEWAYD_MESSAGE_URL, GATEWAYD_HTTP, \
+            GATEWAYD_LOG_LEVEL. Outbound bearer tokens: GATEWAYD_WORKORDER_TOKEN, GATEWAYD_MESSAGE_TOKEN (environment only).
             """
     )
 
@@ -70,6 +71,15 @@ struct Run: AsyncParsableCommand {
 
     @Option(name: .customLong("client-id"), help: "Stable MQTT client id. [env: GATEWAYD_CLIENT_ID, default: gatewayd-<gateway id>]")
     var clientID: String?
+
+    @Option(name: .customLong("workorder-url"), help: "Grid work-order system endpoint; work orders are POSTed here. [env: GATEWAYD_WORKORDER_URL]")
+    var workOrderURL: String?
+
+    @Option(name: .customLong("message-url"), help: "SMS/WeChat message gateway endpoint for relatives. [env: GATEWAYD_MESSAGE_URL]")
+    var messageURL: String?
+
+    @Option(help: "HTTP API address host:port (health, work-order status callback). [env: GATEWAYD_HTTP]")
+    var http: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error. [env: GATEWAYD_LOG_LEVEL, default: info]")
     var logLevel: String?
@@ -100,6 +110,13 @@ struct Run: AsyncParsableCommand {
             settings.password = environment["GATEWAYD_MQTT_PASSWORD"]
             settings.caFile = mqttCAFile ?? environment["GATEWAYD_MQTT_CA_FILE"]
             settings.clientID = clientID ?? environment["GATEWAYD_CLIENT_ID"]
+            if let url = workOrderURL ?? environment["GATEWAYD_WORKORDER_URL"] {
+                settings.workOrderTarget = DeliveryTarget(kind: .workOrder, url: try checkedURL(url), bearerToken: environment["GATEWAYD_WORKORDER_TOKEN"])
+            }
+            if let url = messageURL ?? environment["GATEWAYD_MESSAGE_URL"] {
+                settings.messageTarget = DeliveryTarget(kind: .message, url: try checkedURL(url), bearerToken: environment["GATEWAYD_MESSAGE_TOKEN"])
+            }
+            if let address = http ?? environment["GATEWAYD_HTTP"] { settings.http = try HTTPServerSettings(address) }
             let gateway = try Gateway(settings: settings, configuration: configuration, logger: logger)
             try await gateway.run()
         } catch let error as ConfigurationError {
@@ -111,4 +128,27 @@ struct Run: AsyncParsableCommand {
 
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+func checkedURL(_ text: String) throws(ConfigurationError) -> String {
+    guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+        throw ConfigurationError("\(text) is not an http(s) URL")
+    }
+    return text
+}
+
+/// `gatewayd hash-token`: prints the SHA-256 to put in `api_tokens[].sha256` for a token read from stdin.
+struct HashToken: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash-token",
+        abstract: "Read an API token on standard input and print its SHA-256 for devices.yaml (api_tokens[].sha256)."
+    )
+
+    func run() throws {
+        guard let token = readLine(strippingNewline: true), !token.isEmpty else {
+            printError("hash-token: no token on standard input")
+            throw ExitCode(1)
+        }
+        print(APIToken.hash(token))
+    }
 }

@@ -14,53 +14,74 @@ public final class AlertEngineHost: Sendable {
     let store = AlertStore()
     /// Rung after every commit that queued publications.
     let outboxBell = Doorbell()
+    /// Rung after every commit that queued HTTP deliveries.
+    let deliveryBell = Doorbell()
+    let planner: DeliveryPlanner
+    /// Deliveries are planned only for targets that are configured (a URL was given).
+    let deliveryTargets: Set<PlannedDelivery.Target>
+    private let deliveryStore = DeliveryStore()
 
-    init(engine: AlertEngine) {
+    init(engine: AlertEngine, planner: DeliveryPlanner, deliveryTargets: Set<PlannedDelivery.Target>) {
         self.engine = Mutex(engine)
+        self.planner = planner
+        self.deliveryTargets = deliveryTargets
     }
 
     /// Loads the persisted engine state (or starts fresh) for `configuration`.
-    static func load(configuration: GatewayConfiguration, database: DatabasePool, now: Int64) throws -> AlertEngineHost {
+    static func load(configuration: GatewayConfiguration, database: DatabasePool, now: Int64,
+                     deliveryTargets: Set<PlannedDelivery.Target>) throws -> AlertEngineHost {
         let state = try database.read { db in try AlertStore().loadState(now: now, in: db) }
-        return AlertEngineHost(engine: AlertEngine(ruleBook: configuration.ruleBook, registry: configuration.registry,
-                                                   state: state, silences: configuration.silences))
+        return AlertEngineHost(
+            engine: AlertEngine(ruleBook: configuration.ruleBook, registry: configuration.registry, state: state,
+                                silences: configuration.silences),
+            planner: DeliveryPlanner(policy: configuration.forwarding, calendar: configuration.ruleBook.calendar),
+            deliveryTargets: deliveryTargets
+        )
     }
 
     /// A copy of the engine as of now (for reads: open alerts, rules).
     public var snapshot: AlertEngine { engine.withLock { $0 } }
 
     /// Runs `change` in a transaction on `db` (from `DatabasePool.writeWithoutTransaction`), persists the
-    /// transitions it returns and the engine's changed memory, and commits.
+    /// transitions it returns, the deliveries they cause (outbox) and the engine's changed memory, and commits.
     func transact<T>(_ db: Database, _ change: (Database, inout AlertEngine) throws -> (T, [AlertTransition])) throws -> (T, [AlertTransition]) {
         var working = engine.withLock { $0 }
         var result: (T, [AlertTransition])?
+        var queuedDeliveries = false
         try db.inTransaction {
             let outcome = try change(db, &working)
             try store.apply(outcome.1, in: db)
+            for transition in outcome.1 {
+                let planned = planner.plan(transition, registry: working.registry).filter { deliveryTargets.contains($0.target) }
+                guard !planned.isEmpty else { continue }
+                try deliveryStore.enqueue(planned, policy: planner.policy, now: transition.at, in: db)
+                queuedDeliveries = true
+            }
             try store.persist(working.takeChangedKeys(), meta: working.state, in: db)
             result = outcome
             return .commit
         }
         engine.withLock { $0 = working }
         if let result, !result.1.isEmpty { outboxBell.ring() }
+        if queuedDeliveries { deliveryBell.ring() }
         return result!
     }
 }
 
-/// Wakes one waiting task; rings while nobody waits are remembered (once).
+/// Wakes the tasks waiting on it (every one of them); a ring while nobody waits is remembered once.
 final class Doorbell: Sendable {
-    private let state = Mutex<(rung: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let state = Mutex<(rung: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func ring() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.waiters.isEmpty else {
+                state.rung = true
+                return []
             }
-            state.rung = true
-            return nil
+            defer { state.waiters.removeAll() }
+            return state.waiters
         }
-        waiter?.resume()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Returns at the next ring (at once if it rang since the last wait), or when the task is cancelled.
@@ -79,7 +100,7 @@ final class Doorbell: Sendable {
                     state.rung = false
                     return true
                 }
-                state.waiter = continuation
+                state.waiters.append(continuation)
                 return false
             }
             if resumeNow { continuation.resume() }

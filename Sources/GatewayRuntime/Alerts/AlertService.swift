@@ -20,11 +20,15 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
     let database: DatabasePool
     let clock: @Sendable () -> Int64
     let logger: Logger
+    let workOrders: WorkOrderDesk
+    let notifyWorkOrderSystem: Bool
     private let stopping = StopFlag()
 
     init(settings: GatewaySettings, gatewayID: String, host: AlertEngineHost, database: DatabasePool,
-         clock: @escaping @Sendable () -> Int64, logger: Logger) throws {
+         clock: @escaping @Sendable () -> Int64, logger: Logger, notifyWorkOrderSystem: Bool) throws {
         self.host = host
+        self.workOrders = WorkOrderDesk(database: database, host: host)
+        self.notifyWorkOrderSystem = notifyWorkOrderSystem
         self.database = database
         self.clock = clock
         self.logger = logger
@@ -70,6 +74,13 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
             try host.transact(db) { _, engine in ((), engine.tick(now: now)) }
         }
         AlertLog.log(transitions, logger: logger)
+        let supervised = try await workOrders.superviseOverdue(now: now, notifyWorkOrderSystem: notifyWorkOrderSystem)
+        for alertID in supervised {
+            logger.warning("work order overdue; supervised (督办)", metadata: ["alert.id": "\(alertID)"])
+        }
+        if !supervised.isEmpty { host.deliveryBell.ring() }
+        // A safety net: publications queued by any path go out within a second.
+        host.outboxBell.ring()
         return transitions
     }
 

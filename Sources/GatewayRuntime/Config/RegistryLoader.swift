@@ -34,8 +34,10 @@ public enum RegistryLoader {
             issues += error.issues
         }
         let (ruleBook, silences) = RuleBookLoader.read(top, registry: registry, issues: &issues)
+        let (forwarding, tokens) = ForwardingLoader.read(top, ruleBook: ruleBook, issues: &issues)
         guard issues.isEmpty, let registry else { throw ConfigError.invalid(issues.sortedByLocation()) }
-        return GatewayConfiguration(registry: registry, ruleBook: ruleBook, silences: silences)
+        return GatewayConfiguration(registry: registry, ruleBook: ruleBook, silences: silences, forwarding: forwarding,
+                                    apiTokens: tokens)
     }
 
     public static func load(path: String) throws(ConfigError) -> DeviceRegistry {
@@ -81,7 +83,7 @@ public enum RegistryLoader {
         }
         var issues: [ValidationIssue] = []
         var draft = RegistryDraft()
-        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences"], issues: &issues) else {
+        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences", "forwarding", "api_tokens"], issues: &issues) else {
             throw ConfigError.invalid(issues)
         }
         draft.origins = top.origins

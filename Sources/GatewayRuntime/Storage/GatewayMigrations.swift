@@ -104,6 +104,56 @@ public enum GatewayMigrations {
                 CREATE INDEX mqtt_outbox_pending ON mqtt_outbox (id) WHERE published_at IS NULL;
                 """)
         }
+        migrator.registerMigration("v3-deliveries") { db in
+            try db.execute(sql: """
+                -- Outbound HTTP deliveries (work orders, relatives' messages), written in the transaction of
+                -- the alert transition that causes them; delivered at least once with their idempotency key.
+                CREATE TABLE deliveries (
+                    id INTEGER PRIMARY KEY,
+                    idempotency_key TEXT NOT NULL UNIQUE,
+                    target TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    alert_id TEXT NOT NULL,
+                    path TEXT NOT NULL DEFAULT '',
+                    recipient TEXT,
+                    body TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    delivered_at INTEGER,
+                    last_status INTEGER,
+                    last_error TEXT,
+                    response TEXT
+                );
+                CREATE INDEX deliveries_due ON deliveries (target, next_attempt_at) WHERE state = 'pending';
+                CREATE INDEX deliveries_by_alert ON deliveries (alert_id, target, id);
+                CREATE INDEX deliveries_by_recipient ON deliveries (recipient, created_at) WHERE recipient IS NOT NULL;
+
+                -- Grid work orders opened for alerts, and the status the work-order system reports back.
+                CREATE TABLE work_orders (
+                    alert_id TEXT PRIMARY KEY REFERENCES alerts (id),
+                    community TEXT NOT NULL,
+                    external_ref TEXT,
+                    status TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    deadline_at INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    supervised_at INTEGER
+                );
+                CREATE INDEX work_orders_open ON work_orders (deadline_at) WHERE status != 'closed';
+
+                CREATE TABLE work_order_updates (
+                    id INTEGER PRIMARY KEY,
+                    alert_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    note TEXT,
+                    at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -12,11 +12,13 @@ final class RunningGateway: @unchecked Sendable {
 
     init(broker: String, databasePath: String, configuration: GatewayConfiguration = TestRegistry.configuration,
          clock: @escaping @Sendable () -> Int64 = Gateway.wallClockMillis, inboxCapacity: Int = 4096,
-         logger: Logger? = nil) throws {
+         logger: Logger? = nil, configure: (inout GatewaySettings) -> Void = { _ in }) throws {
         var settings = GatewaySettings(broker: try BrokerAddress(url: broker), databasePath: databasePath)
         settings.inboxCapacity = inboxCapacity
+        configure(&settings)
         var defaultLogger = Logger(label: "test-gateway")
-        defaultLogger.logLevel = .warning
+        // GATEWAYD_TEST_LOG=debug shows the gateway's log while debugging a test.
+        defaultLogger.logLevel = ProcessInfo.processInfo.environment["GATEWAYD_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let logger = logger ?? defaultLogger
         self.databasePath = databasePath
         gateway = try Gateway(settings: settings, configuration: configuration, logger: logger, clock: clock, handleSignals: false)
@@ -48,7 +50,7 @@ final class RunningGateway: @unchecked Sendable {
 
 /// The registry the integration tests publish against.
 enum TestRegistry {
-    static let yaml = """
+    static var yaml: String { """
         gateway:
           id: gw-test
         communities:
@@ -77,6 +79,7 @@ enum TestRegistry {
               - name: 张小明
                 relation: 儿子
                 phone: "13812341234"
+              - {name: 张丽, relation: 女儿, phone: "13998765432", notify: all}
         devices:
           - {id: band-1, type: wristband, community: xingfuli, grid: "330106005001", building: "3", room: "501",
              vendor: V, model: M, serial: S1, installer: inst-wang, resident: res-1, state: commissioned}
@@ -98,7 +101,23 @@ enum TestRegistry {
             severity: critical
             applies_to: [smoke_sensor]
             event: {names: [smoke_alarm], resolve_on: [smoke_clear]}
-        """
+          - id: elder.battery_low
+            title: 设备电量低
+            severity: warning
+            applies_to: [wristband]
+            threshold: {metric: battery, below: 20, clear_above: 30}
+        settings:
+          flap_guard: {openings: 1000, window: 30m, hold: 10m}
+        forwarding:
+          messages_per_recipient_per_hour: 4
+          work_orders:
+            - {rule: safety.smoke, category_code: "0109", category: 火灾隐患, urgency: urgent, deadline: 30m}
+        api_tokens:
+          - {id: wo-system, role: workorder, sha256: "\(APIToken.hash(workOrderToken))"}
+          - {id: console-01, role: operator, sha256: "\(APIToken.hash("console-secret"))"}
+        """ }
+
+    static let workOrderToken = "wo-secret-token-0123456789"
 
     static let configuration: GatewayConfiguration = try! RegistryLoader.parseConfiguration(yaml, file: "test-registry.yaml")
     static var registry: DeviceRegistry { configuration.registry }

@@ -1,0 +1,20 @@
+/// Where the HTTP API listens: `--http 127.0.0.1:8080`.
+public struct HTTPServerSettings: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    /// Request bodies larger than this are refused with 413.
+    public var maxBodyBytes: Int = 64 * 1024
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public init(_ text: String) throws(ConfigurationError) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port)
+        else { throw ConfigurationError("--http expects host:port, e.g. 127.0.0.1:8080, got \"\(text)\"") }
+        let host = String(text[..<colon])
+        guard !host.isEmpty else { throw ConfigurationError("--http expects host:port, e.g. 127.0.0.1:8080") }
+        self.init(host: host, port: port)
+    }
+}
