@@ -24,10 +24,30 @@ public struct AlertEngine: Sendable {
         rebuildIndex()
     }
 
+    /// Increases with every change of the registry, so holders of a copy know to refresh it.
+    public private(set) var registryRevision = 0
+
     /// Replaces the registry (a device registered, changed or decommissioned at run time).
     public mutating func update(registry: DeviceRegistry) {
         self.registry = registry
+        registryRevision += 1
         rebuildIndex()
+    }
+
+    /// Adds or replaces one (validated) device and its rules, without re-indexing the others.
+    public mutating func upsert(device: Device) {
+        registry.upsert(device)
+        registryRevision += 1
+        absenceWatch.removeAll { $0.device.id == device.id }
+        guard device.state != .decommissioned else {
+            rulesByDevice[device.id] = nil
+            return
+        }
+        let rules = ruleBook.rules(for: device)
+        rulesByDevice[device.id] = rules
+        for rule in rules {
+            if case .absence = rule.condition { absenceWatch.append((device, rule)) }
+        }
     }
 
     public mutating func update(silences: [Silence]) { self.silences = silences }

@@ -19,6 +19,10 @@ public struct DeviceRegistry: Sendable {
     }
 
     public func device(_ id: String) -> Device? { devices[id] }
+
+    /// Adds or replaces a device. Validate it first with ``RegistryValidator/validateDevice(_:in:replacing:)``:
+    /// the registry does not check it again.
+    public mutating func upsert(_ device: Device) { devices[device.id] = device }
     public func resident(_ id: String) -> Resident? { residents[id] }
     public func community(_ id: String) -> Community? { communities[id] }
 

@@ -13,9 +13,11 @@ import UnixSignals
 /// service last flushes the resulting publications and stops.
 public final class Gateway: Sendable {
     public let configuration: GatewayConfiguration
-    public var registry: DeviceRegistry { configuration.registry }
+    /// The live registry: devices.yaml plus run-time registrations and commissioning.
+    public var registry: DeviceRegistry { alerts.host.registry }
     public let database: DatabasePool
     public let counters = IngestCounters()
+    public let metrics = GatewayMetrics()
     public let mqtt: MQTTService
     public let alerts: AlertService
     public let delivery: DeliveryService?
@@ -51,8 +53,8 @@ public final class Gateway: Sendable {
         let client = try MosquittoClient(options: options, inbox: inbox)
         mqtt = MQTTService(client: client, logger: logger)
         let ingest = IngestService(
-            inbox: inbox, database: database, registry: registry,
-            ingest: MessageIngest(policy: settings.policy), counters: counters, alerts: host, clock: clock,
+            inbox: inbox, database: database,
+            ingest: MessageIngest(policy: settings.policy), counters: counters, metrics: metrics, alerts: host, clock: clock,
             batchSize: settings.batchSize, logger: logger
         )
         boundPort = BoundPort()
@@ -60,9 +62,13 @@ public final class Gateway: Sendable {
         if let delivery { services.append(.init(service: delivery)) }
         services += [.init(service: alerts), .init(service: ingest), .init(service: mqtt)]
         if let http = settings.http {
+            let (deviceMQTT, alertMQTT) = (mqtt, alerts.mqtt)
             let api = GatewayAPI(
                 auth: BearerAuth(tokens: configuration.apiTokens), database: database, workOrders: alerts.workOrders,
-                isBrokerConnected: { [mqtt] in mqtt.isConnected }, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
+                devices: DeviceDesk(database: database, host: host), alerts: alerts.alertDesk, host: host, metrics: metrics,
+                connections: { ["devices": deviceMQTT.isConnected, "alerts": alertMQTT.isConnected] },
+                inboxStalls: { deviceMQTT.client.inbox.stalls },
+                isBrokerConnected: { deviceMQTT.isConnected }, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
             )
             let boundPort = self.boundPort
             let application = Application(

@@ -21,8 +21,14 @@ public final class AlertEngineHost: Sendable {
     let deliveryTargets: Set<PlannedDelivery.Target>
     private let deliveryStore = DeliveryStore()
 
-    init(engine: AlertEngine, planner: DeliveryPlanner, deliveryTargets: Set<PlannedDelivery.Target>) {
+    private let registryBox: Mutex<DeviceRegistry>
+    /// Silences from devices.yaml; run-time ones (maintenance) are added to them.
+    let configuredSilences: [Silence]
+
+    init(engine: AlertEngine, planner: DeliveryPlanner, deliveryTargets: Set<PlannedDelivery.Target>, configuredSilences: [Silence]) {
         self.engine = Mutex(engine)
+        self.registryBox = Mutex(engine.registry)
+        self.configuredSilences = configuredSilences
         self.planner = planner
         self.deliveryTargets = deliveryTargets
     }
@@ -30,22 +36,30 @@ public final class AlertEngineHost: Sendable {
     /// Loads the persisted engine state (or starts fresh) for `configuration`.
     static func load(configuration: GatewayConfiguration, database: DatabasePool, now: Int64,
                      deliveryTargets: Set<PlannedDelivery.Target>) throws -> AlertEngineHost {
-        let state = try database.read { db in try AlertStore().loadState(now: now, in: db) }
+        let (state, registry, silences) = try database.read { db in
+            (try AlertStore().loadState(now: now, in: db),
+             try OperationsStore().mergedRegistry(configuration.registry, in: db),
+             try OperationsStore().silences(now: now, in: db))
+        }
         return AlertEngineHost(
-            engine: AlertEngine(ruleBook: configuration.ruleBook, registry: configuration.registry, state: state,
-                                silences: configuration.silences),
+            engine: AlertEngine(ruleBook: configuration.ruleBook, registry: registry, state: state,
+                                silences: configuration.silences + silences),
             planner: DeliveryPlanner(policy: configuration.forwarding, calendar: configuration.ruleBook.calendar),
-            deliveryTargets: deliveryTargets
+            deliveryTargets: deliveryTargets, configuredSilences: configuration.silences
         )
     }
 
     /// A copy of the engine as of now (for reads: open alerts, rules).
     public var snapshot: AlertEngine { engine.withLock { $0 } }
 
+    /// The registry as of now: devices.yaml plus run-time registrations and commissioning.
+    public var registry: DeviceRegistry { registryBox.withLock { $0 } }
+
     /// Runs `change` in a transaction on `db` (from `DatabasePool.writeWithoutTransaction`), persists the
     /// transitions it returns, the deliveries they cause (outbox) and the engine's changed memory, and commits.
     func transact<T>(_ db: Database, _ change: (Database, inout AlertEngine) throws -> (T, [AlertTransition])) throws -> (T, [AlertTransition]) {
         var working = engine.withLock { $0 }
+        let revision = working.registryRevision
         var result: (T, [AlertTransition])?
         var queuedDeliveries = false
         try db.inTransaction {
@@ -62,6 +76,7 @@ public final class AlertEngineHost: Sendable {
             return .commit
         }
         engine.withLock { $0 = working }
+        if working.registryRevision != revision { registryBox.withLock { $0 = working.registry } }
         if let result, !result.1.isEmpty { outboxBell.ring() }
         if queuedDeliveries { deliveryBell.ring() }
         return result!

@@ -21,6 +21,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
     let clock: @Sendable () -> Int64
     let logger: Logger
     let workOrders: WorkOrderDesk
+    let alertDesk: AlertDesk
     let notifyWorkOrderSystem: Bool
     private let stopping = StopFlag()
 
@@ -28,6 +29,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
          clock: @escaping @Sendable () -> Int64, logger: Logger, notifyWorkOrderSystem: Bool) throws {
         self.host = host
         self.workOrders = WorkOrderDesk(database: database, host: host)
+        self.alertDesk = AlertDesk(database: database, host: host)
         self.notifyWorkOrderSystem = notifyWorkOrderSystem
         self.database = database
         self.clock = clock
@@ -136,23 +138,17 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
         let now = clock()
         do {
             let command = try AlertCommand.parse(topic: message.topic, payload: message.payload)
-            let (_, transitions) = try await database.writeWithoutTransaction { [host] db in
-                try host.transact(db) { _, engine in
-                    guard let alert = engine.state.alerts[command.alertID], alert.community == command.community else {
-                        throw Rejection(.invalidCommand, "no open alert \(command.alertID) in community \(command.community)")
-                    }
-                    do {
-                        switch command.action {
-                        case .acknowledge:
-                            return ((), [try engine.acknowledge(command.alertID, by: command.actor, note: command.note, now: now)])
-                        case .resolve:
-                            return ((), [try engine.resolve(command.alertID, by: command.actor, note: command.note ?? "", now: now)])
-                        }
-                    } catch let error as AlertCommandError {
-                        throw Rejection(.invalidCommand, error.description)
-                    }
-                }
+            let transition: AlertTransition
+            do {
+                transition = try await alertDesk.perform(command.action == .acknowledge ? .acknowledge : .resolve,
+                                                         alertID: command.alertID, community: command.community,
+                                                         actor: command.actor, note: command.note, now: now)
+            } catch AlertDesk.Failure.notFound {
+                throw Rejection(.invalidCommand, "no open alert \(command.alertID) in community \(command.community)")
+            } catch let AlertDesk.Failure.command(error) {
+                throw Rejection(.invalidCommand, error.description)
             }
+            let transitions = [transition]
             AlertLog.log(transitions, logger: logger)
         } catch let rejection as Rejection {
             logger.notice("alert command rejected", metadata: ["mqtt.topic": "\(message.topic.prefix(200))", "reject.detail": "\(rejection.detail)"])

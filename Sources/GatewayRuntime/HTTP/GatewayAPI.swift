@@ -7,28 +7,56 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 
-/// The daemon's HTTP API (Hummingbird). Routes:
-/// - `GET /healthz`: the process is up.
-/// - `GET /readyz`: the broker is connected and the database writable (503 otherwise).
-/// - `POST /api/v1/workorders/{externalId}/status` (role `workorder`): 受理/派遣/处置/办结 updates from the grid
-///   work-order system; `closed` resolves the alert.
+/// The daemon's HTTP API (Hummingbird): health and metrics, devices, alerts, events, dead letters and the
+/// work-order status callback. `openapi.yaml` documents every route; a test checks they agree.
 struct GatewayAPI: Sendable {
     let auth: BearerAuth
     let database: DatabasePool
     let workOrders: WorkOrderDesk
+    let devices: DeviceDesk
+    let alerts: AlertDesk
+    let host: AlertEngineHost
+    let metrics: GatewayMetrics
+    let connections: @Sendable () -> [String: Bool]
+    let inboxStalls: @Sendable () -> Int
     let isBrokerConnected: @Sendable () -> Bool
     let clock: @Sendable () -> Int64
     let maxBodyBytes: Int
     let logger: Logger
 
+    /// Page sizes above this are refused (400).
+    static let maxPageSize = 200
+
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.get("/healthz") { _, _ in JSONResponse.response(["status": "ok"]) }
         router.get("/readyz") { _, _ in try await ready() }
+        router.get("/metrics") { _, _ in try renderMetrics() }
+        router.get("/openapi.yaml") { _, _ in try openAPIDocument() }
         router.post("/api/v1/workorders/{externalId}/status") { request, context in
             try await workOrderStatus(request, context: context)
         }
+        addDeviceRoutes(to: router)
+        addAlertRoutes(to: router)
+        addRecordRoutes(to: router)
         return router
+    }
+
+    private func renderMetrics() throws -> Response {
+        let text = try metrics.render(database: database, now: clock(), connections: connections(), inboxStalls: inboxStalls())
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private func openAPIDocument() throws -> Response {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw APIError(.internalServerError, code: "internal", message: "the API document is missing from this build")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/yaml; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     private func ready() async throws -> Response {
@@ -80,7 +108,7 @@ struct GatewayAPI: Sendable {
     }
 
     /// Decodes a JSON body of at most `maxBodyBytes`: 413 when larger, 400 when not the expected JSON.
-    private func decodeBody<T: Decodable>(_ request: Request) async throws -> T {
+    func decodeBody<T: Decodable>(_ request: Request) async throws -> T {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBodyBytes)
@@ -92,5 +120,42 @@ struct GatewayAPI: Sendable {
         } catch {
             throw APIError(.badRequest, code: "invalid_json", message: "request body is not the expected JSON object")
         }
+    }
+}
+
+extension GatewayAPI {
+    /// `limit` (1…200, default 50) and `offset` (≥ 0) query parameters.
+    func page(_ request: Request) throws -> (limit: Int, offset: Int) {
+        let limit = try intParameter(request, "limit") ?? 50
+        let offset = try intParameter(request, "offset") ?? 0
+        guard (1...Self.maxPageSize).contains(limit) else {
+            throw APIError(.badRequest, code: "invalid_limit", message: "limit must be between 1 and \(Self.maxPageSize)")
+        }
+        guard offset >= 0 else { throw APIError(.badRequest, code: "invalid_offset", message: "offset must not be negative") }
+        return (limit, offset)
+    }
+
+    func intParameter(_ request: Request, _ name: String) throws -> Int? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard let value = Int(text) else {
+            throw APIError(.badRequest, code: "invalid_\(name)", message: "\(name) must be a whole number")
+        }
+        return value
+    }
+
+    func int64Parameter(_ request: Request, _ name: String) throws -> Int64? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard let value = Int64(text) else {
+            throw APIError(.badRequest, code: "invalid_\(name)", message: "\(name) must be a whole number")
+        }
+        return value
+    }
+
+    /// A path parameter that must be an identifier (device or alert id).
+    func identifier(_ context: BasicRequestContext, _ name: String) throws -> String {
+        guard let value = context.parameters.get(name), ContactRules.isValidIdentifier(value) else {
+            throw APIError(.notFound, code: "not_found", message: "no such \(name)")
+        }
+        return value
     }
 }

@@ -14,24 +14,24 @@ import ServiceLifecycle
 public struct IngestService: Service, CustomStringConvertible {
     let inbox: BoundedInbox<InboundMessage>
     let database: DatabasePool
-    let registry: DeviceRegistry
     let ingest: MessageIngest
     let store: IngestStore
     let counters: IngestCounters
+    let metrics: GatewayMetrics
     let alerts: AlertEngineHost
     let clock: @Sendable () -> Int64
     let batchSize: Int
     let logger: Logger
 
     public init(
-        inbox: BoundedInbox<InboundMessage>, database: DatabasePool, registry: DeviceRegistry, ingest: MessageIngest,
-        counters: IngestCounters, alerts: AlertEngineHost, clock: @escaping @Sendable () -> Int64, batchSize: Int = 512,
+        inbox: BoundedInbox<InboundMessage>, database: DatabasePool, ingest: MessageIngest,
+        counters: IngestCounters, metrics: GatewayMetrics, alerts: AlertEngineHost, clock: @escaping @Sendable () -> Int64, batchSize: Int = 512,
         logger: Logger
     ) {
         self.alerts = alerts
+        self.metrics = metrics
         self.inbox = inbox
         self.database = database
-        self.registry = registry
         self.ingest = ingest
         self.store = IngestStore()
         self.counters = counters
@@ -55,18 +55,20 @@ public struct IngestService: Service, CustomStringConvertible {
 
     func process(_ batch: [InboundMessage]) async {
         let now = clock()
+        let registry = alerts.registry
         let decided = batch.map { message in
             (message, ingest.process(topic: message.topic, payload: message.payload, registry: registry, now: now))
         }
         var attempt = 0
         while true {
             do {
-                let ((stored, duplicates), transitions) = try await write(decided, receivedAt: now)
+                let ((stored, duplicates, ruleTime), transitions) = try await write(decided, receivedAt: now)
                 AlertLog.log(transitions, logger: logger)
                 let rejected = decided.compactMap { _, outcome in
                     if case let .rejected(rejection) = outcome { rejection.reason } else { nil }
                 }
                 counters.record(received: batch.count, stored: stored, duplicates: duplicates, rejected: rejected)
+                metrics.recordIngest(received: batch.count, stored: stored, duplicates: duplicates, rejected: rejected, ruleTime: ruleTime)
                 log(decided)
                 return
             } catch {
@@ -81,18 +83,23 @@ public struct IngestService: Service, CustomStringConvertible {
 
     /// One transaction: events (new ones are evaluated by the rule engine; redeliveries are not),
     /// dead letters, device state, alert transitions and their publications.
-    private func write(_ decided: [(InboundMessage, IngestOutcome)], receivedAt: Int64) async throws -> ((Int, Int), [AlertTransition]) {
+    private func write(_ decided: [(InboundMessage, IngestOutcome)], receivedAt: Int64) async throws -> ((Int, Int, Duration), [AlertTransition]) {
         try await database.writeWithoutTransaction { [store, alerts] db in
             try alerts.transact(db) { db, engine in
                 var stored = 0, duplicates = 0
                 var transitions: [AlertTransition] = []
+                var ruleTime = Duration.zero
+                let clock = ContinuousClock()
                 for (message, outcome) in decided {
                     switch outcome {
                     case let .accepted(messages):
                         for deviceMessage in messages {
                             if try store.insert(deviceMessage, receivedAt: receivedAt, in: db) {
                                 stored += 1
+                                try commissionIfNew(deviceMessage.deviceID, engine: &engine, now: receivedAt, in: db)
+                                let started = clock.now
                                 transitions += engine.receive(deviceMessage, now: receivedAt)
+                                ruleTime += clock.now - started
                             } else {
                                 duplicates += 1
                             }
@@ -102,9 +109,21 @@ public struct IngestService: Service, CustomStringConvertible {
                                                    receivedAt: receivedAt, in: db)
                     }
                 }
-                return ((stored, duplicates), transitions)
+                return ((stored, duplicates, ruleTime), transitions)
             }
         }
+    }
+
+    /// A registered device's first valid message commissions it (registered → commissioned), recorded in
+    /// the registry and the audit log in the same transaction.
+    private func commissionIfNew(_ deviceID: String, engine: inout AlertEngine, now: Int64, in db: Database) throws {
+        guard var device = engine.registry.device(deviceID), device.state == .registered else { return }
+        device.state = .commissioned
+        engine.upsert(device: device)
+        let operations = OperationsStore()
+        try operations.saveDevice(device, by: "system", now: now, in: db)
+        try operations.audit(actor: "system", action: "device.commissioned", target: deviceID, detail: "first valid message", now: now, in: db)
+        logger.info("device commissioned", metadata: ["device.id": "\(deviceID)"])
     }
 
     /// One debug line per message; rejections at notice. Topic and device id only: never payload values.

@@ -154,6 +154,38 @@ public enum GatewayMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v4-operations") { db in
+            try db.execute(sql: """
+                -- Devices registered or changed at run time (HTTP API, commissioning). They override the
+                -- devices.yaml entry of the same id and survive restarts.
+                CREATE TABLE device_registrations (
+                    id TEXT PRIMARY KEY,
+                    body TEXT NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    updated_by TEXT NOT NULL
+                );
+
+                -- Maintenance windows and silences set at run time.
+                CREATE TABLE silences (
+                    id TEXT PRIMARY KEY,
+                    body TEXT NOT NULL,
+                    until_at INTEGER NOT NULL,
+                    created_by TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+
+                -- Every change made through the API or the console: who, what, when.
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    detail TEXT
+                );
+                CREATE INDEX audit_log_by_time ON audit_log (at);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,80 @@
+import DeviceModel
+import Foundation
+import GRDB
+import Prometheus
+
+/// The daemon's Prometheus metrics (`GET /metrics`, text format), namespace `gatewayd`.
+/// Counters are incremented where things happen; gauges (alerts by state, outbox depth and age, broker
+/// connection) are read from their source at scrape time.
+public final class GatewayMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let received: Counter
+    private let stored: Counter
+    private let duplicates: Counter
+    private let ruleEvaluation: DurationHistogram
+
+    public init() {
+        received = registry.makeCounter(descriptor: Self.name("ingest", "messages_received", "total", "MQTT messages received"))
+        stored = registry.makeCounter(descriptor: Self.name("ingest", "messages_stored", "total", "Messages stored as events"))
+        duplicates = registry.makeCounter(descriptor: Self.name("ingest", "messages_duplicate", "total",
+                                                                "QoS 1 redeliveries recognised and not stored again"))
+        ruleEvaluation = registry.makeDurationHistogram(
+            descriptor: Self.name("rules", "evaluation", "seconds", "Rule engine time per ingest batch"), labels: [],
+            buckets: [.microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
+                      .milliseconds(50), .milliseconds(100), .milliseconds(500)]
+        )
+        for reason in Rejection.Reason.allCases { _ = rejectedCounter(reason) }
+    }
+
+    static func name(_ subsystem: String, _ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "gatewayd", subsystem: subsystem, metricName: metric, unitName: unit, helpText: help)
+    }
+
+    private func rejectedCounter(_ reason: Rejection.Reason) -> Counter {
+        registry.makeCounter(descriptor: Self.name("ingest", "messages_rejected", "total", "Messages rejected, by reason"),
+                             labels: [("reason", reason.rawValue)])
+    }
+
+    func recordIngest(received: Int, stored: Int, duplicates: Int, rejected: [Rejection.Reason], ruleTime: Duration) {
+        self.received.increment(by: Int64(received))
+        self.stored.increment(by: Int64(stored))
+        self.duplicates.increment(by: Int64(duplicates))
+        for reason in rejected { rejectedCounter(reason).increment() }
+        ruleEvaluation.record(ruleTime)
+    }
+
+    /// The text exposition, with gauges refreshed from the database and the connections.
+    func render(database: DatabasePool, now: Int64, connections: [String: Bool], inboxStalls: Int) throws -> String {
+        for (name, up) in connections {
+            registry.makeGauge(descriptor: Self.name("mqtt", "connected", "state", "1 when the broker connection is up"),
+                               labels: [("connection", name)]).set(Double(up ? 1 : 0))
+        }
+        registry.makeGauge(descriptor: Self.name("ingest", "inbox_stalls", "count",
+                                                 "Times the MQTT network thread waited for room in the full inbox")).set(Double(inboxStalls))
+        try database.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, severity, COUNT(*) AS n FROM alerts GROUP BY state, severity") {
+                counts["\(row["state"] as String)|\(row["severity"] as String)"] = row["n"]
+            }
+            for state in ["open", "acknowledged", "resolved"] {
+                for severity in ["info", "warning", "major", "critical"] {
+                    registry.makeGauge(descriptor: Self.name("alerts", "alerts", "count", "Alerts by state and severity"),
+                                       labels: [("state", state), ("severity", severity)]).set(Double(counts["\(state)|\(severity)"] ?? 0))
+                }
+            }
+            var outbox = try DeliveryStore.stats(db, now: now)
+            let mqtt = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM mqtt_outbox WHERE published_at IS NULL")
+            if let mqtt, let oldest = mqtt["oldest"] as Int64? { outbox["mqtt"] = (mqtt["n"], now - oldest) }
+            for target in ["workorder", "message", "mqtt"] {
+                let (depth, age) = outbox[target] ?? (0, 0)
+                registry.makeGauge(descriptor: Self.name("outbox", "depth", "count", "Deliveries waiting, by target"),
+                                   labels: [("target", target)]).set(Double(depth))
+                registry.makeGauge(descriptor: Self.name("outbox", "oldest_pending_age", "seconds", "Age of the oldest waiting delivery"),
+                                   labels: [("target", target)]).set(Double(age) / 1000)
+            }
+            let dead = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE state = 'dead'") ?? 0
+            registry.makeGauge(descriptor: Self.name("outbox", "dead", "count", "Deliveries the receiver rejected (4xx)")).set(Double(dead))
+        }
+        return registry.emitToString()
+    }
+}

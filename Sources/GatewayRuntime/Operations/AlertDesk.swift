@@ -1,0 +1,43 @@
+import AlertRules
+import Foundation
+import GRDB
+
+/// Operator actions on alerts (acknowledge, resolve), shared by the MQTT console commands and the HTTP API.
+public struct AlertDesk: Sendable {
+    let database: DatabasePool
+    let host: AlertEngineHost
+
+    public enum Action: String, Sendable {
+        case acknowledge = "ack"
+        case resolve
+    }
+
+    public enum Failure: Error, Equatable {
+        case notFound
+        case command(AlertCommandError)
+    }
+
+    /// Applies `action` to an open alert; `community`, when given, must be the alert's.
+    public func perform(_ action: Action, alertID: String, community: String?, actor: String, note: String?, now: Int64)
+        async throws -> AlertTransition {
+        let (transition, _) = try await database.writeWithoutTransaction { [host] db in
+            try host.transact(db) { db, engine -> (AlertTransition, [AlertTransition]) in
+                guard let alert = engine.state.alerts[alertID], community == nil || alert.community == community else {
+                    throw Failure.notFound
+                }
+                let transition: AlertTransition
+                do throws(AlertCommandError) {
+                    switch action {
+                    case .acknowledge: transition = try engine.acknowledge(alertID, by: actor, note: note, now: now)
+                    case .resolve: transition = try engine.resolve(alertID, by: actor, note: note ?? "", now: now)
+                    }
+                } catch {
+                    throw Failure.command(error)
+                }
+                try OperationsStore().audit(actor: actor, action: "alert.\(action.rawValue)", target: alertID, detail: nil, now: now, in: db)
+                return (transition, [transition])
+            }
+        }
+        return transition
+    }
+}
