@@ -14,7 +14,7 @@ public enum RelativeMessageTemplate: String, Sendable, Hashable, Codable, CaseIt
         switch self {
         case .alert: "您的家人{name}（{place}）{time}触发{event}，社区已在处理，请尽快联系确认。"
         case .escalated: "{name}（{place}）的{event}尚未处理完毕，已升级由{level}跟进，请留意来电。"
-        case .resolved: "{name}（{place}）{time}的{event}已处理（已处理）。如有疑问请联系社区。"
+        case .resolved: "{name}（{place}）{time}的{event}已处理完毕。如有疑问请联系社区。"
         }
     }
 

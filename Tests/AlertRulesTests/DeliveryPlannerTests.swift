@@ -340,7 +340,7 @@ struct DeliveryPlannerMessageTests {
         // r2 keeps the fixture's single relative (sms, notify critical by default).
         #expect(deliveries.compactMap(\.recipient) == ["13957123456"])
         #expect(deliveries.allSatisfy { $0.idempotencyKey.contains(":\(Fixture.otherResident):") })
-        #expect(Planner.params(deliveries[0])["name"] == "R******2")
+        #expect(Planner.params(deliveries[0])["name"] == "R*********2") // "Resident r2"
     }
 }
 

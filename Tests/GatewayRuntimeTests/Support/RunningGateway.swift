@@ -115,6 +115,8 @@ enum TestRegistry {
         api_tokens:
           - {id: wo-system, role: workorder, sha256: "\(APIToken.hash(workOrderToken))"}
           - {id: console-01, role: operator, sha256: "\(APIToken.hash("console-secret"))"}
+          - {id: installer-app, role: installer, sha256: "\(APIToken.hash("installer-secret"))"}
+          - {id: admin, role: admin, sha256: "\(APIToken.hash("admin-secret"))"}
         """ }
 
     static let workOrderToken = "wo-secret-token-0123456789"
