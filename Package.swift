@@ -36,6 +36,8 @@ let package = Package(
             providers: [.apt(["libmosquitto-dev"])]
         ),
         .target(name: "DeviceModel", swiftSettings: swiftSettings),
+        // A mosquitto broker on a free loopback port, for tests and benchmarks (never used by the daemon).
+        .target(name: "LocalBroker", swiftSettings: swiftSettings),
         .target(name: "AlertRules", dependencies: ["DeviceModel"], swiftSettings: swiftSettings),
         .target(
             name: "GatewayRuntime",
@@ -63,14 +65,21 @@ let package = Package(
                 "GatewayRuntime", "DeviceModel", "AlertRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "gatewayd-bench",
             dependencies: [
-                "GatewayRuntime", "DeviceModel", "AlertRules",
+                "GatewayRuntime", "DeviceModel", "AlertRules", "LocalBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -79,7 +88,7 @@ let package = Package(
         .testTarget(
             name: "GatewayRuntimeTests",
             dependencies: [
-                "GatewayRuntime", "DeviceModel", "AlertRules", "CMosquitto",
+                "GatewayRuntime", "DeviceModel", "AlertRules", "CMosquitto", "LocalBroker",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),

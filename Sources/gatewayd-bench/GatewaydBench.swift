@@ -5,12 +5,12 @@ import Foundation
 import GatewayRuntime
 
 @main
-struct GatewaydBench: ParsableCommand {
+struct GatewaydBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatewayd-bench",
         abstract: "Benchmarks of gatewayd. Prints a table for people and, last, one JSON line for machines.",
-        subcommands: [Rules.self],
-        defaultSubcommand: Rules.self
+        subcommands: [EndToEnd.self, Rules.self, GatewayChild.self],
+        defaultSubcommand: EndToEnd.self
     )
 }
 

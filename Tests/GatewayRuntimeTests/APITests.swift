@@ -2,6 +2,7 @@ import AlertRules
 import AsyncHTTPClient
 import DeviceModel
 import Foundation
+import LocalBroker
 import GRDB
 import NIOHTTP1
 import Testing

@@ -1,6 +1,7 @@
 import AlertRules
 import DeviceModel
 import Foundation
+import LocalBroker
 import GRDB
 import Testing
 @testable import GatewayRuntime

@@ -1,4 +1,5 @@
 import Foundation
+import LocalBroker
 import GRDB
 import InMemoryLogging
 import Logging

@@ -41,9 +41,11 @@ public final class AlertEngineHost: Sendable {
              try OperationsStore().mergedRegistry(configuration.registry, in: db),
              try OperationsStore().silences(now: now, in: db))
         }
+        var engine = AlertEngine(ruleBook: configuration.ruleBook, registry: registry, state: state,
+                                 silences: configuration.silences + silences)
+        engine.absenceScanIntervalMillis = 5000
         return AlertEngineHost(
-            engine: AlertEngine(ruleBook: configuration.ruleBook, registry: registry, state: state,
-                                silences: configuration.silences + silences),
+            engine: engine,
             planner: DeliveryPlanner(policy: configuration.forwarding, calendar: configuration.ruleBook.calendar),
             deliveryTargets: deliveryTargets, configuredSilences: configuration.silences
         )

@@ -15,6 +15,9 @@ public struct MQTTOptions: Sendable {
     public var reconnectDelayMaxSeconds: UInt32 = 8
     /// Subscribed (QoS 1) on every successful connect.
     public var subscriptions: [String] = []
+    /// QoS 1 publications in flight at once (libmosquitto's default is 20); 0 = no limit. For publishers
+    /// that must keep a window open on a fast link, such as load generators.
+    public var maxInflightMessages: UInt32?
     /// Retained presence: `offline` as last will, `online` once connected.
     public var presenceTopic: String?
 

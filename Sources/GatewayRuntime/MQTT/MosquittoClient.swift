@@ -68,6 +68,9 @@ public final class MosquittoClient: @unchecked Sendable {
             let caPath = options.caFile == nil ? "/etc/ssl/certs" : nil
             try check(mosquitto_tls_set(handle, options.caFile, caPath, nil, nil, nil), "mosquitto_tls_set")
         }
+        if let inflight = options.maxInflightMessages {
+            try check(mosquitto_max_inflight_messages_set(handle, inflight), "mosquitto_max_inflight_messages_set")
+        }
         if let topic = options.presenceTopic {
             try check(mosquitto_will_set(handle, topic, 7, "offline", 1, true), "mosquitto_will_set")
         }

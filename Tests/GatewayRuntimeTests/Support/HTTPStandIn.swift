@@ -1,4 +1,5 @@
 import Foundation
+import LocalBroker
 import HTTPTypes
 import Hummingbird
 import Logging

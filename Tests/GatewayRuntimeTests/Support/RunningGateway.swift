@@ -1,5 +1,6 @@
 import DeviceModel
 import Foundation
+import LocalBroker
 import GRDB
 import GatewayRuntime
 import Logging

@@ -1,4 +1,5 @@
 import Foundation
+import LocalBroker
 import GatewayRuntime
 
 /// A real MQTT client for tests: publishes like a device, with a persistent session so QoS 1 messages

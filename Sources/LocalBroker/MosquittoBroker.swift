@@ -5,15 +5,17 @@ import Glibc
 
 /// A real `mosquitto` broker on a free 127.0.0.1 port, with its own config, persistence directory and log.
 /// Persistence is on, so a stop/start keeps sessions and queued QoS 1 messages, as a production broker would.
-final class MosquittoBroker: @unchecked Sendable {
-    let port: Int
-    let directory: URL
+public final class MosquittoBroker: @unchecked Sendable {
+    public let port: Int
+    public let directory: URL
     private var pid: pid_t?
 
-    var url: String { "mqtt://127.0.0.1:\(port)" }
+    public var url: String { "mqtt://127.0.0.1:\(port)" }
 
-    init() throws {
-        directory = try TemporaryDirectory.make(prefix: "broker")
+    /// `persistence: false` for benchmarks (nothing written to disk).
+    public init(persistence: Bool = true) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatewayd-broker-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = try FreePort.find()
         // mosquitto started as root drops to the `mosquitto` user unless told otherwise, and then cannot
         // write its persistence file into our temporary directory.
@@ -22,7 +24,7 @@ final class MosquittoBroker: @unchecked Sendable {
             user \(user)
             listener \(port) 127.0.0.1
             allow_anonymous true
-            persistence true
+            persistence \(persistence)
             persistence_location \(directory.path)/
             autosave_interval 0
             max_queued_messages 0
@@ -36,7 +38,7 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// Starts the broker and waits until it accepts connections (5 s at most).
-    func start() throws {
+    public func start() throws {
         let pid = try ChildProcess.spawn(
             try Self.executable().path, ["-c", directory.appendingPathComponent("mosquitto.conf").path]
         )
@@ -51,13 +53,13 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 
     /// Stops the broker with SIGTERM (it saves its persistence file) and waits for it to exit.
-    func stop() {
+    public func stop() {
         guard let pid else { return }
         ChildProcess.terminate(pid)
         self.pid = nil
     }
 
-    var log: String { (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: directory.appendingPathComponent("mosquitto.log"), encoding: .utf8)) ?? "" }
 
     deinit {
         stop()
@@ -73,13 +75,13 @@ final class MosquittoBroker: @unchecked Sendable {
     }
 }
 
-struct BrokerError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct BrokerError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Runs `body` with a started broker, stopping it afterwards whatever happens.
-func withBroker<T>(_ body: (MosquittoBroker) async throws -> T) async throws -> T {
+public func withBroker<T>(_ body: (MosquittoBroker) async throws -> T) async throws -> T {
     let broker = try MosquittoBroker()
     try broker.start()
     defer { broker.stop() }

@@ -5,8 +5,8 @@ import Glibc
 
 /// Spawns helper processes (the broker) with a clean signal mask. Foundation's `Process` hands the child
 /// the test runner's blocked signals, and a mosquitto with SIGTERM blocked never stops.
-enum ChildProcess {
-    static func spawn(_ path: String, _ arguments: [String]) throws -> pid_t {
+public enum ChildProcess {
+    public static func spawn(_ path: String, _ arguments: [String]) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -32,13 +32,13 @@ enum ChildProcess {
         return pid
     }
 
-    static func isRunning(_ pid: pid_t) -> Bool {
+    public static func isRunning(_ pid: pid_t) -> Bool {
         var status: Int32 = 0
         return waitpid(pid, &status, WNOHANG) == 0
     }
 
     /// SIGTERM, then wait up to 5 s for exit; SIGKILL if it has not exited by then.
-    static func terminate(_ pid: pid_t) {
+    public static func terminate(_ pid: pid_t) {
         kill(pid, SIGTERM)
         var status: Int32 = 0
         for _ in 0..<250 {

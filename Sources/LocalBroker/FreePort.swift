@@ -4,9 +4,9 @@ import Glibc
 #endif
 
 /// Loopback port helpers for test servers.
-enum FreePort {
+public enum FreePort {
     /// A port that was free on 127.0.0.1 a moment ago (bound to port 0, read back, closed).
-    static func find() throws -> Int {
+    public static func find() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw BrokerError("socket() failed") }
         defer { close(fd) }
@@ -23,7 +23,7 @@ enum FreePort {
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
-    static func accepts(_ port: Int) -> Bool {
+    public static func accepts(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

@@ -1,0 +1,85 @@
+import DeviceModel
+import Foundation
+import GatewayRuntime
+import Synchronization
+
+/// Publishers that offer load: several connections, each with an open in-flight window.
+final class LoadGenerator: Sendable {
+    let clients: [MosquittoClient]
+
+    init(broker: String, connections: Int) throws {
+        clients = try (0..<connections).map { index in
+            var options = MQTTOptions(broker: try BrokerAddress(url: broker), clientID: "bench-load-\(getpid())-\(index)")
+            options.cleanSession = true
+            options.maxInflightMessages = 1000
+            return try MosquittoClient(options: options, inbox: BoundedInbox(capacity: 1))
+        }
+    }
+
+    func connect() async throws {
+        for client in clients {
+            try client.start()
+            for await event in client.events { if case .connected = event { break } }
+        }
+    }
+
+    /// Publishes, holding back while too many QoS 1 messages are unacknowledged (so memory stays bounded).
+    func publish(_ index: Int, topic: String, payload: Data, qos: Int32) async throws {
+        let client = clients[index % clients.count]
+        while client.pendingOutgoing > 20_000 { try await Task.sleep(for: .microseconds(200)) }
+        try client.publish(topic: topic, payload: payload, qos: qos)
+    }
+
+    var pending: Int { clients.reduce(0) { $0 + $1.pendingOutgoing } }
+
+    func disconnect() async { for client in clients { await client.stop() } }
+}
+
+/// A plain subscriber that only counts (the broker pass-through baseline), or records when alerts arrive.
+final class CountingSubscriber: Sendable {
+    let client: MosquittoClient
+    private let state = Mutex<(count: Int, alertArrivals: [Int64: ContinuousClock.Instant])>((0, [:]))
+    let recordAlerts: Bool
+
+    init(broker: String, filter: String, recordAlerts: Bool) throws {
+        var options = MQTTOptions(broker: try BrokerAddress(url: broker), clientID: "bench-sub-\(getpid())-\(UUID().uuidString.prefix(6))")
+        options.cleanSession = true
+        options.subscriptions = [filter]
+        client = try MosquittoClient(options: options, inbox: BoundedInbox(capacity: 65_536))
+        self.recordAlerts = recordAlerts
+    }
+
+    func connect() async throws {
+        try client.start()
+        for await event in client.events { if case .connected = event { break } }
+        let inbox = client.inbox
+        Task {
+            while let batch = await inbox.takeBatch(max: 4096) {
+                let now = ContinuousClock.now
+                var arrivals: [(Int64, ContinuousClock.Instant)] = []
+                if self.recordAlerts {
+                    for message in batch {
+                        guard !message.payload.isEmpty,
+                              let object = try? JSONSerialization.jsonObject(with: message.payload) as? [String: Any],
+                              let ts = (object["last_source_ts"] as? NSNumber)?.int64Value else { continue }
+                        arrivals.append((ts, now))
+                    }
+                }
+                self.record(batch.count, arrivals)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+
+    private func record(_ count: Int, _ arrivals: [(Int64, ContinuousClock.Instant)]) {
+        state.withLock { state in
+            state.count += count
+            for (ts, at) in arrivals where state.alertArrivals[ts] == nil { state.alertArrivals[ts] = at }
+        }
+    }
+
+    var count: Int { state.withLock { $0.count } }
+    func arrival(ts: Int64) -> ContinuousClock.Instant? { state.withLock { $0.alertArrivals[ts] } }
+
+    func disconnect() async { await client.stop() }
+}
