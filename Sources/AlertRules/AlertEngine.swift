@@ -178,8 +178,15 @@ public struct AlertEngine: Sendable {
                 store(keyState, for: key)
                 return
             }
+            // Persisting every heartbeat would write one row per message; a minute of imprecision after
+            // a restart is nothing against limits of many minutes. The in-memory state is always exact.
+            let persisted = keyState.lastActivity
             keyState.lastActivity = now
-            store(keyState, for: key)
+            if let persisted, now - persisted < Self.absencePersistMillis, now >= persisted, state.openByKey[key] == nil {
+                state.keys[key] = keyState
+            } else {
+                store(keyState, for: key)
+            }
             clear(rule, key: key, now: now, reason: kind == .anyMessage ? "device reporting again" : "activity detected", into: &transitions)
 
         case let .missingFollowUp(trigger, expect, _):
@@ -374,6 +381,9 @@ public struct AlertEngine: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// Signs of life closer together than this are kept in memory but not marked for persistence.
+    static let absencePersistMillis: Int64 = 60_000
 
     static func scope(_ scope: RuleScope, _ device: Device) -> String {
         switch scope {

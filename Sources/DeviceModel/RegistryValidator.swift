@@ -32,10 +32,11 @@ public struct RegistryValidator: Sendable {
         }
 
         var installers: [Installer] = []
+        var installerIDs = Set<String>()
         for (index, installerDraft) in draft.installers.enumerated() {
             let path = "installers[\(index)]"
             guard let installer = validateInstaller(installerDraft, path: path, issues: &issues) else { continue }
-            if installers.contains(where: { $0.id == installer.id }) {
+            if !installerIDs.insert(installer.id).inserted {
                 issues.add(installerDraft.origins, path, "id", "duplicate installer id \"\(installer.id)\"")
             } else {
                 installers.append(installer)
@@ -46,11 +47,12 @@ public struct RegistryValidator: Sendable {
         // resident does not also fail each device that names it.
         let context = RegistryContext(draft)
         var residents: [Resident] = []
+        var residentIDs = Set<String>()
         for (index, residentDraft) in draft.residents.enumerated() {
             let path = "residents[\(index)]"
             guard let resident = validateResident(residentDraft, path: path, context: context, issues: &issues)
             else { continue }
-            if residents.contains(where: { $0.id == resident.id }) {
+            if !residentIDs.insert(resident.id).inserted {
                 issues.add(residentDraft.origins, path, "id", "duplicate resident id \"\(resident.id)\"")
             } else {
                 residents.append(resident)

@@ -38,7 +38,7 @@ final class LoadGenerator: Sendable {
 /// A plain subscriber that only counts (the broker pass-through baseline), or records when alerts arrive.
 final class CountingSubscriber: Sendable {
     let client: MosquittoClient
-    private let state = Mutex<(count: Int, alertArrivals: [Int64: ContinuousClock.Instant])>((0, [:]))
+    private let state = Mutex<(count: Int, alertArrivals: [Int64: ContinuousClock.Instant], last: String)>((0, [:], ""))
     let recordAlerts: Bool
 
     init(broker: String, filter: String, recordAlerts: Bool) throws {
@@ -65,20 +65,23 @@ final class CountingSubscriber: Sendable {
                         arrivals.append((ts, now))
                     }
                 }
-                self.record(batch.count, arrivals)
+                self.record(batch.count, arrivals, last: batch.last.map { String(decoding: $0.payload, as: UTF8.self) })
             }
         }
         try await Task.sleep(for: .milliseconds(100))
     }
 
-    private func record(_ count: Int, _ arrivals: [(Int64, ContinuousClock.Instant)]) {
+    private func record(_ count: Int, _ arrivals: [(Int64, ContinuousClock.Instant)], last: String?) {
         state.withLock { state in
             state.count += count
+            if let last { state.last = last }
             for (ts, at) in arrivals where state.alertArrivals[ts] == nil { state.alertArrivals[ts] = at }
         }
     }
 
     var count: Int { state.withLock { $0.count } }
+    /// The payload of the last message received, as text.
+    var lastPayload: String { state.withLock { $0.last } }
     func arrival(ts: Int64) -> ContinuousClock.Instant? { state.withLock { $0.alertArrivals[ts] } }
 
     func disconnect() async { await client.stop() }

@@ -194,8 +194,11 @@ final class GatewayProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("bench.sqlite").path
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-        let pid = try ChildProcess.spawn(executable, ["gateway-child", "--broker", broker, "--db", path, "--devices", "\(devices)",
-                                                      "--config", config])
+        let arguments = ["gateway-child", "--broker", broker, "--db", path, "--devices", "\(devices)", "--config", config]
+        // GATEWAYD_BENCH_CHILD_PREFIX="/usr/bin/perf record -e cpu-clock -g -o /tmp/perf.data" profiles the gateway.
+        let prefix = ProcessInfo.processInfo.environment["GATEWAYD_BENCH_CHILD_PREFIX"]?.split(separator: " ").map(String.init) ?? []
+        let pid = prefix.isEmpty ? try ChildProcess.spawn(executable, arguments)
+            : try ChildProcess.spawn(prefix[0], Array(prefix.dropFirst()) + [executable] + arguments)
         let presence = try CountingSubscriber(broker: broker, filter: "gateway/gw-bench/status", recordAlerts: false)
         // Ready once the database exists with its schema and the gateway's presence says online.
         let deadline = ContinuousClock.now.advanced(by: .seconds(120))
@@ -211,7 +214,8 @@ final class GatewayProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         try await presence.connect()
-        while presence.count == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        // The previous child's retained `offline` may arrive first: wait for this one's `online`.
+        while presence.lastPayload != "online", ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         await presence.disconnect()
         try await Task.sleep(for: .milliseconds(300))
         guard let database else { throw BrokerError("the gateway child did not create its database") }

@@ -61,7 +61,9 @@ enum APIFailure: Error {
     func report() {
         switch self {
         case let .api(status, code, message, issues):
-            printError("gatewayd: error: \(message) (\(code), HTTP \(status))")
+            // With issues, the message only repeats them on one line: say how many, then list them.
+            let summary = issues.isEmpty ? message : "the daemon rejected the request: \(issues.count) problem(s)"
+            printError("gatewayd: error: \(summary) (\(code), HTTP \(status))")
             for issue in issues { printError("  \(issue.path ?? "-"): \(issue.message ?? "")") }
             if status == 401 {
                 printError("hint: set GATEWAYD_TOKEN (or --token) to a token listed in devices.yaml api_tokens")
@@ -70,7 +72,8 @@ enum APIFailure: Error {
             printError("gatewayd: error: unexpected reply from the API: \(detail) (HTTP \(status)); is --api pointing at gatewayd?")
         case let .notRunning(url):
             printError("gatewayd: error: the gateway daemon is not running at \(url) (connection refused)")
-            printError("hint: start it with `gatewayd run --http 127.0.0.1:8080` (its HTTP API is off without --http), "
+            let address = URLComponents(string: url).flatMap { url in url.host.map { "\($0):\(url.port ?? 80)" } } ?? "127.0.0.1:8080"
+            printError("hint: start it with `gatewayd run --http \(address)` (its HTTP API is off without --http), "
                 + "or point --api / GATEWAYD_API at the daemon's address")
         case let .transport(url, detail):
             printError("gatewayd: error: cannot reach the gateway daemon at \(url): \(detail)")

@@ -19,6 +19,10 @@ struct APIOptions: ParsableArguments {
 
     static let defaultURL = "http://127.0.0.1:8080"
 
+    func validate() throws {
+        _ = try resolvedURL()
+    }
+
     /// The API base URL: the flag, else GATEWAYD_API, else the default; without a trailing slash.
     func resolvedURL() throws -> String {
         let text = apiURL ?? ProcessInfo.processInfo.environment["GATEWAYD_API"] ?? Self.defaultURL

@@ -25,7 +25,12 @@ struct AlertsAck: AsyncParsableCommand {
             let body = APIConnection.body(AlertNote(note: note))
             let (alert, reply) = try await connection.fetch(AlertPayload.self, .post, "/api/v1/alerts/\(APIConnection.segment(id))/ack", body: body)
             if api.json { return printRaw(reply.body) }
-            print("Acknowledged \(alert.id) (\(alert.title), \(alert.device)); escalation stopped at \(alert.escalationLevel).")
+            if let acknowledgedAt = alert.acknowledgedAt, let transition = alert.transition, acknowledgedAt < transition.at {
+                print("\(alert.id) (\(alert.title), \(alert.device)) was already acknowledged by \(alert.acknowledgedBy ?? "-") "
+                    + "at \(LocalTime.text(acknowledgedAt)).")
+            } else {
+                print("Acknowledged \(alert.id) (\(alert.title), \(alert.device)); escalation stopped at \(alert.escalationLevel).")
+            }
             print("Resolve it once handled: gatewayd alerts resolve \(alert.id) --note \"…\"")
         }
     }

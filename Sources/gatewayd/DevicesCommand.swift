@@ -57,12 +57,15 @@ struct DevicesList: AsyncParsableCommand {
             let (page, reply) = try await connection.fetch(PageRecord<DeviceRecord>.self, .get, "/api/v1/devices", query: query)
             if api.json { return printRaw(reply.body) }
             guard !page.items.isEmpty else { return print("No devices match.") }
-            var table = TextTable("ID", "TYPE", "COMMUNITY", "STATE", "ONLINE", "LAST SEEN", "NOTE")
             let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let anyMaintenance = page.items.contains { ($0.maintenanceUntil ?? 0) > now }
+            var table = TextTable("ID", "TYPE", "COMMUNITY", "STATE", "ONLINE", "LAST SEEN")
+            if anyMaintenance { table.headers.append("MAINTENANCE UNTIL") }
             for device in page.items {
-                let note = (device.maintenanceUntil ?? 0) > now ? "maintenance until \(LocalTime.text(device.maintenanceUntil))" : ""
-                table.add(device.id, device.type, device.community, device.state, device.online == true ? "yes" : "no",
-                          LocalTime.text(device.lastSeenAt), note)
+                var cells = [device.id, device.type, device.community, device.state, device.online == true ? "yes" : "no",
+                             LocalTime.text(device.lastSeenAt)]
+                if anyMaintenance { cells.append((device.maintenanceUntil ?? 0) > now ? LocalTime.text(device.maintenanceUntil) : "") }
+                table.rows.append(cells)
             }
             print(table.render())
             print("\(page.items.count) of \(page.total) device(s); times in \(LocalTime.zoneName)"

@@ -2,10 +2,21 @@ import AlertRules
 import DeviceModel
 
 /// The incidents `simulate` injects, one family after another, each on a suitable device (taken in turn,
-/// avoiding devices under a maintenance silence so that the alert really opens).
+/// avoiding devices under a maintenance silence so that the alert really opens; cameras are chosen by what
+/// their id or zone says they watch).
 struct IncidentScript {
     enum Kind: CaseIterable {
         case fall, sos, heartRate, doorForced, faceAuthFailures, smoke, gas, waterLeak, objectThrowing, ebikeInElevator, fireLaneBlocked
+
+        /// Words in a camera's id or zone that say it watches for this (a facade, an elevator, a fire lane).
+        var placeHints: [String] {
+            switch self {
+            case .objectThrowing: ["facade", "立面", "高空"]
+            case .ebikeInElevator: ["elevator", "电梯"]
+            case .fireLaneBlocked: ["firelane", "消防"]
+            default: []
+            }
+        }
 
         /// Device types that can have this incident.
         var types: Set<DeviceType> {
@@ -61,7 +72,10 @@ struct IncidentScript {
             let fitting = devices.filter { kind.types.contains($0.type) }
             var preferred = fitting.filter { !silenced.contains($0.id) }
             if kind == .faceAuthFailures { preferred.removeAll { higherFaceAuthLimit.contains($0.id) } }
-            candidates[kind] = preferred.isEmpty ? fitting : preferred
+            let placed = preferred.filter { device in
+                kind.placeHints.contains { hint in device.id.contains(hint) || (device.location.zone ?? "").contains(hint) }
+            }
+            candidates[kind] = !placed.isEmpty ? placed : !preferred.isEmpty ? preferred : fitting
         }
     }
 

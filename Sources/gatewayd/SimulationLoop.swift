@@ -1,5 +1,6 @@
 import DeviceModel
 import Foundation
+import GatewayRuntime
 
 /// The paced publishing loop of `simulate`: status first, then everyday traffic at `rate` messages per
 /// second, with an incident injected every `incidentEvery` (its messages jump the queue).
@@ -21,6 +22,8 @@ struct SimulationLoop {
     private var urgent: [SimulatedMessage] = []
     private var statuses: [SimulatedMessage]
     private var scheduled: [(due: ContinuousClock.Instant, message: SimulatedMessage)] = []
+    /// Send slots given up while the client could not take messages (broker away): not caught up later.
+    private var skippedSlots = 0
 
     init(publisher: SimulationPublisher, interrupt: InterruptFlag, devices: [Device], script: IncidentScript, rate: Double,
          limit: Limit, incidentEvery: Duration?) {
@@ -56,23 +59,30 @@ struct SimulationLoop {
             while let index = scheduled.firstIndex(where: { $0.due <= now }) {
                 urgent.append(scheduled.remove(at: index).message)
             }
-            var budget = Int(progress.elapsedSeconds * rate) + 1 - attempts
+            var budget = Int(progress.elapsedSeconds * rate) + 1 - attempts - skippedSlots
             if case let .count(count) = limit { budget = min(budget, count - attempts) }
             while budget > 0 {
-                send(nextMessage())
+                let message = nextMessage()
+                guard send(message) else {
+                    // The client refused it for now: keep the message first in line, resume at the normal pace.
+                    urgent.insert(message, at: 0)
+                    skippedSlots += budget
+                    break
+                }
                 budget -= 1
             }
             progress.draw(pending: publisher.pending, link: linkText)
-            let nextSend = start + .milliseconds(Int64(Double(attempts) / rate * 1000))
-            let pause = min(nextSend - ContinuousClock.now, .milliseconds(50))
-            if pause > .zero { try? await Task.sleep(for: pause) }
+            let nextSend = start + .milliseconds(Int64(Double(attempts + skippedSlots) / rate * 1000))
+            let pause = max(min(nextSend - ContinuousClock.now, .milliseconds(50)), .milliseconds(1))
+            try? await Task.sleep(for: pause)
         }
         let interrupted = interrupt.isSet
         if !interrupted {
             // Complete incidents in progress (a smoke alarm is cleared as announced).
-            for (_, message) in scheduled.sorted(by: { $0.due < $1.due }) { send(message) }
-            for message in urgent { send(message) }
+            for (_, message) in scheduled.sorted(by: { $0.due < $1.due }) { urgent.append(message) }
+            for message in urgent { _ = send(message) }
         }
+        progress.finished = ContinuousClock.now
         progress.draw(pending: publisher.pending, link: linkText, force: true)
         progress.finishLine()
         return interrupted
@@ -105,13 +115,20 @@ struct SimulationLoop {
         progress.incidents.append(incident.label)
     }
 
-    private mutating func send(_ message: SimulatedMessage) {
+    /// Publishes one message. Returns `false` when the client cannot take it right now (not connected)
+    /// and it should be tried again; other failures are counted and the message dropped.
+    private mutating func send(_ message: SimulatedMessage) -> Bool {
         let ts = clocks.stamp(message, now: Int64(Date().timeIntervalSince1970 * 1000))
         do {
             try publisher.publish(message, ts: ts)
             progress.record(channel: message.channel.rawValue)
+        } catch let error as MosquittoError where !error.isFatal {
+            progress.lastError = "\(error)"
+            return false
         } catch {
             progress.failed += 1
+            progress.lastError = "\(error)"
         }
+        return true
     }
 }

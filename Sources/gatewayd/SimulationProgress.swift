@@ -5,11 +5,14 @@ import Foundation
 struct SimulationProgress {
     var sent = 0
     var failed = 0
+    var lastError: String?
     var byChannel: [String: Int] = [:]
     var incidents: [String] = []
     let plannedTotal: Int?
     let estimatedTotal: Int
     let started = ContinuousClock.now
+    /// When publishing stopped (the wait for acknowledgements is not part of the rate).
+    var finished: ContinuousClock.Instant?
     private var lastDrawn: ContinuousClock.Instant?
     private let interactive = isatty(STDERR_FILENO) == 1
 
@@ -19,7 +22,7 @@ struct SimulationProgress {
     }
 
     var elapsedSeconds: Double {
-        let elapsed = ContinuousClock.now - started
+        let elapsed = (finished ?? ContinuousClock.now) - started
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
@@ -34,8 +37,9 @@ struct SimulationProgress {
         if !force, let lastDrawn, now - lastDrawn < (interactive ? .milliseconds(250) : .seconds(5)) { return }
         lastDrawn = now
         let total = plannedTotal.map(String.init) ?? "~\(estimatedTotal)"
-        let rate = elapsedSeconds > 0 ? Double(sent) / elapsedSeconds : 0
-        var line = "sent \(sent)/\(total)  \(String(format: "%.1f", rate)) msg/s  incidents \(incidents.count)  pending PUBACKs \(pending)"
+        let elapsed = elapsedSeconds
+        let rate = elapsed >= 0.5 ? String(format: "%.1f", Double(sent) / elapsed) : "-"
+        var line = "sent \(sent)/\(total)  \(rate) msg/s  incidents \(incidents.count)  pending PUBACKs \(pending)"
         if let link { line += "  [\(link)]" }
         if failed > 0 { line += "  publish errors \(failed)" }
         FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
@@ -48,14 +52,17 @@ struct SimulationProgress {
 
     func summary(devices: Int, broker: String, qos: Int32, unacknowledged: Int, interrupted: Bool) -> String {
         let seconds = elapsedSeconds
-        let channels = ["status", "telemetry", "event"].map { "\(byChannel[$0, default: 0]) \($0)" }.joined(separator: ", ")
+        let channels = "\(byChannel["status", default: 0]) status, \(byChannel["telemetry", default: 0]) telemetry and "
+            + "\(byChannel["event", default: 0]) event messages"
         var lines = [
             (interrupted ? "Stopped by interrupt. " : "") + "Published \(sent) messages to \(broker) for \(devices) devices in "
                 + String(format: "%.1f s (%.1f msg/s): ", seconds, seconds > 0 ? Double(sent) / seconds : 0) + channels + ".",
             "Incidents injected: \(incidents.count)" + (incidents.isEmpty ? "." : ":"),
         ]
         lines += incidents.enumerated().map { "  \($0.offset + 1). \($0.element)" }
-        if failed > 0 { lines.append("Publish errors: \(failed) message(s) could not be handed to the MQTT client.") }
+        if failed > 0 {
+            lines.append("Publish errors: \(failed) message(s) could not be handed to the MQTT client (last: \(lastError ?? "-")).")
+        }
         if qos == 0 {
             lines.append("QoS 0: the broker does not acknowledge messages.")
         } else if unacknowledged == 0 {

@@ -14,7 +14,7 @@ struct TextTable {
         return all.map { cells in
             cells.indices.map { column in
                 column == cells.count - 1 ? cells[column] : Self.pad(cells[column], to: widths[column])
-            }.joined(separator: "  ")
+            }.joined(separator: "  ").trimmingTrailingSpaces
         }.joined(separator: "\n")
     }
 
@@ -48,5 +48,13 @@ struct DetailList {
     func render() -> String {
         let width = lines.map { TextTable.displayWidth($0.0) }.max() ?? 0
         return lines.map { TextTable.pad($0.0 + ":", to: width + 1) + " " + $0.1 }.joined(separator: "\n")
+    }
+}
+
+extension String {
+    var trimmingTrailingSpaces: String {
+        var text = Substring(self)
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
     }
 }

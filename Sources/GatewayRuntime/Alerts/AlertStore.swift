@@ -56,24 +56,19 @@ struct AlertStore: Sendable {
         let encoder = JSONEncoder()
         for (key, keyState) in changed {
             if let keyState {
-                try db.execute(
-                    sql: """
+                try db.cachedStatement(sql: """
                         INSERT INTO rule_state (key, rule, scope, state) VALUES (?, ?, ?, ?)
                         ON CONFLICT (key) DO UPDATE SET state = excluded.state
-                        """,
-                    arguments: [key.description, key.rule, key.scope, String(decoding: try encoder.encode(keyState), as: UTF8.self)]
-                )
+                        """).execute(arguments: [key.description, key.rule, key.scope,
+                                                 String(decoding: try encoder.encode(keyState), as: UTF8.self)])
             } else {
-                try db.execute(sql: "DELETE FROM rule_state WHERE key = ?", arguments: [key.description])
+                try db.cachedStatement(sql: "DELETE FROM rule_state WHERE key = ?").execute(arguments: [key.description])
             }
         }
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 INSERT INTO engine_meta (id, started_at, suppressed_hits, opened_count) VALUES (1, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET suppressed_hits = excluded.suppressed_hits, opened_count = excluded.opened_count
-                """,
-            arguments: [state.startedAt, state.suppressedHits, state.openedCount]
-        )
+                """).execute(arguments: [state.startedAt, state.suppressedHits, state.openedCount])
     }
 
     /// The engine state as persisted: open alerts, condition memory, start time (or `now` on first run).

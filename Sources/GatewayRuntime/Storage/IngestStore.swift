@@ -14,17 +14,15 @@ public struct IngestStore: Sendable {
 
     /// Stores `message`; returns `false` when it was already stored (a redelivery).
     public func insert(_ message: DeviceMessage, receivedAt: Int64, in db: Database) throws -> Bool {
-        try db.execute(
-            sql: """
+        // Cached statements: the hot path neither re-parses nor re-authorizes SQL for every message.
+        try db.cachedStatement(sql: """
                 INSERT INTO events (device_id, community, channel, ts, received_at, event, body, format)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (device_id, channel, ts) DO NOTHING
-                """,
-            arguments: [
+                """).execute(arguments: [
                 message.deviceID, message.community, message.channel.rawValue, message.ts, receivedAt,
                 message.eventName, EventBody.json(message.body), message.format,
-            ]
-        )
+            ])
         guard db.changesCount > 0 else { return false }
         try updateDeviceState(for: message, receivedAt: receivedAt, in: db)
         return true
@@ -55,8 +53,7 @@ public struct IngestStore: Sendable {
             online = true
             statusTS = nil
         }
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 INSERT INTO device_state (device_id, online, status_ts, last_ts, first_seen_at, last_seen_at, status_changed_at)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)
                 ON CONFLICT (device_id) DO UPDATE SET
@@ -67,15 +64,33 @@ public struct IngestStore: Sendable {
                     status_ts = CASE WHEN ?3 IS NOT NULL AND (status_ts IS NULL OR ?3 >= status_ts) THEN ?3 ELSE status_ts END,
                     last_ts = MAX(last_ts, ?4),
                     last_seen_at = ?5
-                """,
-            arguments: [message.deviceID, online, statusTS, message.ts, receivedAt]
-        )
+                """).execute(arguments: [message.deviceID, online, statusTS, message.ts, receivedAt])
     }
 }
 
 /// The JSON stored in `events.body`: the metrics of telemetry, the data of an event, `{"online": …}` of status.
 enum EventBody {
     static func json(_ body: DeviceMessage.Body) -> String {
+        switch body {
+        case let .telemetry(metrics):
+            // Written by hand: metric names are validated identifiers from the type catalogue and values
+            // are finite numbers, so no escaping is needed; JSONEncoder was a tenth of the ingest time.
+            return "{" + metrics.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(number($0.value))" }.joined(separator: ",") + "}"
+        case let .status(online):
+            return online ? #"{"online":true}"# : #"{"online":false}"#
+        case let .event(_, data) where data.isEmpty:
+            return "{}"
+        case .event:
+            return encoded(body)
+        }
+    }
+
+    /// `72` for whole numbers, otherwise Swift's shortest round-trip form (`36.6`).
+    static func number(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
+    private static func encoded(_ body: DeviceMessage.Body) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data: Data?
