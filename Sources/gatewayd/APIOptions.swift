@@ -14,7 +14,7 @@ struct APIOptions: ParsableArguments {
         valueName: "token"))
     var token: String?
 
-    @Flag(help: "Print the API's JSON response as received instead of a table.")
+    @Flag(help: "Print the API's JSON response as received instead of readable text.")
     var json = false
 
     static let defaultURL = "http://127.0.0.1:8080"
