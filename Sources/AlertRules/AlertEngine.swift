@@ -11,8 +11,16 @@ public struct AlertEngine: Sendable {
     public private(set) var registry: DeviceRegistry
     public private(set) var state: EngineState
     public private(set) var silences: [Silence]
-    private var rulesByDevice: [String: [AlertRule]] = [:]
-    private var absenceWatch: [(device: Device, rule: AlertRule)] = []
+    /// The index of effective rules: each distinct rule (after overrides) is stored once in `ruleTable`, and
+    /// each device holds indices into it, shared between devices with the same set. With 100,000 devices
+    /// this keeps the index to a few bytes per device instead of copies of every rule.
+    private var ruleTable: [AlertRule] = []
+    private var ruleNumbers: [AlertRule: Int32] = [:]
+    private var ruleSets: [[Int32]: [Int32]] = [:]
+    private var rulesByDevice: [String: [Int32]] = [:]
+    /// The absence rules of each device, and the devices that have any, sorted (deterministic scans).
+    private var absenceByDevice: [String: [Int32]] = [:]
+    private var absenceDevices: [String] = []
     /// Keys whose ``KeyState`` changed since the last ``takeChangedKeys()``.
     private var changedKeys: Set<AlertKey> = []
     /// Absence limits are minutes to hours: scanning every device for them once per this many ms (not on
@@ -43,21 +51,21 @@ public struct AlertEngine: Sendable {
     public mutating func upsert(device: Device) {
         registry.upsert(device)
         registryRevision += 1
-        absenceWatch.removeAll { $0.device.id == device.id }
-        guard device.state != .decommissioned else {
-            rulesByDevice[device.id] = nil
-            return
-        }
-        let rules = ruleBook.rules(for: device)
-        rulesByDevice[device.id] = rules
-        for rule in rules {
-            if case .absence = rule.condition { absenceWatch.append((device, rule)) }
+        let hadAbsence = absenceByDevice[device.id] != nil
+        index(device)
+        let hasAbsence = absenceByDevice[device.id] != nil
+        if hadAbsence != hasAbsence {
+            if hasAbsence {
+                absenceDevices.insert(device.id, at: Self.insertionIndex(of: device.id, in: absenceDevices))
+            } else {
+                absenceDevices.removeAll { $0 == device.id }
+            }
         }
     }
 
     public mutating func update(silences: [Silence]) { self.silences = silences }
 
-    public func rules(for deviceID: String) -> [AlertRule] { rulesByDevice[deviceID] ?? [] }
+    public func rules(for deviceID: String) -> [AlertRule] { (rulesByDevice[deviceID] ?? []).map { ruleTable[Int($0)] } }
 
     /// The changed key states since the last call (`nil` = forget the key), for the shell to persist.
     public mutating func takeChangedKeys() -> [AlertKey: KeyState?] {
@@ -72,24 +80,53 @@ public struct AlertEngine: Sendable {
 
     private mutating func rebuildIndex() {
         rulesByDevice = [:]
-        absenceWatch = []
-        for device in registry.sortedDevices where device.state != .decommissioned {
-            let rules = ruleBook.rules(for: device)
-            rulesByDevice[device.id] = rules
-            for rule in rules {
-                if case .absence = rule.condition { absenceWatch.append((device, rule)) }
-            }
+        absenceByDevice = [:]
+        for device in registry.devices.values { index(device) }
+        absenceDevices = absenceByDevice.keys.sorted()
+    }
+
+    /// (Re)computes one device's effective rules.
+    private mutating func index(_ device: Device) {
+        rulesByDevice[device.id] = nil
+        absenceByDevice[device.id] = nil
+        guard device.state != .decommissioned else { return }
+        let numbers = ruleBook.rules(for: device).map { rule -> Int32 in
+            if let number = ruleNumbers[rule] { return number }
+            let number = Int32(ruleTable.count)
+            ruleTable.append(rule)
+            ruleNumbers[rule] = number
+            return number
         }
+        rulesByDevice[device.id] = shared(numbers)
+        let absence = numbers.filter { if case .absence = ruleTable[Int($0)].condition { true } else { false } }
+        if !absence.isEmpty { absenceByDevice[device.id] = shared(absence) }
+    }
+
+    /// Where `id` belongs in the sorted `ids` (binary search).
+    static func insertionIndex(of id: String, in ids: [String]) -> Int {
+        var low = 0, high = ids.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ids[middle] < id { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// One stored copy of each distinct rule set.
+    private mutating func shared(_ numbers: [Int32]) -> [Int32] {
+        if let existing = ruleSets[numbers] { return existing }
+        ruleSets[numbers] = numbers
+        return numbers
     }
 
     // MARK: - Messages
 
     /// Evaluates every rule of the sending device against one accepted message.
     public mutating func receive(_ message: DeviceMessage, now: Int64) -> [AlertTransition] {
-        guard let device = registry.device(message.deviceID), let rules = rulesByDevice[device.id] else { return [] }
+        guard let device = registry.device(message.deviceID), let numbers = rulesByDevice[device.id] else { return [] }
         var transitions: [AlertTransition] = []
-        for rule in rules {
-            evaluate(rule, device: device, message: message, now: now, into: &transitions)
+        for number in numbers {
+            evaluate(ruleTable[Int(number)], device: device, message: message, now: now, into: &transitions)
         }
         return transitions
     }
@@ -226,25 +263,31 @@ public struct AlertEngine: Sendable {
         var transitions: [AlertTransition] = []
         let scanAbsence = now >= lastAbsenceScan &+ absenceScanIntervalMillis || now < lastAbsenceScan
         if scanAbsence { lastAbsenceScan = now }
-        for (device, rule) in absenceWatch where scanAbsence {
-            guard case let .absence(kind, seconds, missedReports) = rule.condition else { continue }
-            let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
-            // An open alert is left alone, unless a flapping hold is waiting to resolve it: silence again
-            // cancels the hold (the raise below updates the alert).
-            if let open = openAlert(key), open.pendingResolveAt == nil { continue }
-            let limit = Int64(seconds ?? missedReports * device.reportIntervalSeconds) * 1000
-            let last = state.keys[key]?.lastActivity ?? state.startedAt
-            guard now - last >= limit, rule.window.map({ $0.contains(now, calendar: ruleBook.calendar) }) ?? true else { continue }
-            let reading: [String: JSONValue] = [
-                kind == .anyMessage ? "silent_s" : "inactive_s": .number(Double((now - last) / 1000)),
-            ]
-            raise(rule, key: key, device: device, reading: reading, sourceTS: last, now: now, into: &transitions)
+        for deviceID in absenceDevices where scanAbsence {
+            guard let device = registry.device(deviceID), let numbers = absenceByDevice[deviceID] else { continue }
+            for number in numbers {
+                let rule = ruleTable[Int(number)]
+                guard case let .absence(kind, seconds, missedReports) = rule.condition else { continue }
+                let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
+                // An open alert is left alone, unless a flapping hold is waiting to resolve it: silence again
+                // cancels the hold (the raise below updates the alert).
+                if let open = openAlert(key), open.pendingResolveAt == nil { continue }
+                let limit = Int64(seconds ?? missedReports * device.reportIntervalSeconds) * 1000
+                let last = state.keys[key]?.lastActivity ?? state.startedAt
+                guard now - last >= limit, rule.window.map({ $0.contains(now, calendar: ruleBook.calendar) }) ?? true else { continue }
+                let reading: [String: JSONValue] = [
+                    kind == .anyMessage ? "silent_s" : "inactive_s": .number(Double((now - last) / 1000)),
+                ]
+                raise(rule, key: key, device: device, reading: reading, sourceTS: last, now: now, into: &transitions)
+            }
         }
-        for (key, keyState) in state.keys {
+        // Keys waiting for a follow-up, collected first: the loop below changes `state.keys`.
+        let waiting = state.keys.filter { $0.value.pendingSince != nil }
+        for (key, keyState) in waiting.sorted(by: { $0.key.description < $1.key.description }) {
             // The device's effective rule: overrides may change the follow-up time.
             guard let since = keyState.pendingSince,
                   let device = registry.device(String(key.scope.dropFirst("device:".count))),
-                  let rule = rulesByDevice[device.id]?.first(where: { $0.id == key.rule }),
+                  let rule = rules(for: device.id).first(where: { $0.id == key.rule }),
                   case let .missingFollowUp(trigger, _, seconds) = rule.condition,
                   now - since >= Int64(seconds) * 1000
             else { continue }

@@ -22,13 +22,14 @@ public final class AlertEngineHost: Sendable {
     private let deliveryStore = DeliveryStore()
 
     private let registryBox: Mutex<DeviceRegistry>
+    let configuration: GatewayConfiguration
     /// Silences from devices.yaml; run-time ones (maintenance) are added to them.
-    let configuredSilences: [Silence]
+    var configuredSilences: [Silence] { configuration.silences }
 
-    init(engine: AlertEngine, planner: DeliveryPlanner, deliveryTargets: Set<PlannedDelivery.Target>, configuredSilences: [Silence]) {
+    init(engine: AlertEngine, planner: DeliveryPlanner, deliveryTargets: Set<PlannedDelivery.Target>, configuration: GatewayConfiguration) {
         self.engine = Mutex(engine)
         self.registryBox = Mutex(engine.registry)
-        self.configuredSilences = configuredSilences
+        self.configuration = configuration
         self.planner = planner
         self.deliveryTargets = deliveryTargets
     }
@@ -43,46 +44,73 @@ public final class AlertEngineHost: Sendable {
         }
         var engine = AlertEngine(ruleBook: configuration.ruleBook, registry: registry, state: state,
                                  silences: configuration.silences + silences)
-        engine.absenceScanIntervalMillis = 5000
+        engine.absenceScanIntervalMillis = absenceScanIntervalMillis
         return AlertEngineHost(
             engine: engine,
             planner: DeliveryPlanner(policy: configuration.forwarding, calendar: configuration.ruleBook.calendar),
-            deliveryTargets: deliveryTargets, configuredSilences: configuration.silences
+            deliveryTargets: deliveryTargets, configuration: configuration
         )
     }
 
-    /// A copy of the engine as of now (for reads: open alerts, rules).
+    /// A copy of the engine as of now, for tests and diagnostics. (A copy makes the next change copy the
+    /// engine's state once: read single values with ``silences`` and ``registry`` instead.)
     public var snapshot: AlertEngine { engine.withLock { $0 } }
+
+    /// The silences in force (configured and maintenance windows).
+    public var silences: [Silence] { engine.withLock { $0.silences } }
 
     /// The registry as of now: devices.yaml plus run-time registrations and commissioning.
     public var registry: DeviceRegistry { registryBox.withLock { $0 } }
 
     /// Runs `change` in a transaction on `db` (from `DatabasePool.writeWithoutTransaction`), persists the
     /// transitions it returns, the deliveries they cause (outbox) and the engine's changed memory, and commits.
-    func transact<T>(_ db: Database, _ change: (Database, inout AlertEngine) throws -> (T, [AlertTransition])) throws -> (T, [AlertTransition]) {
-        var working = engine.withLock { $0 }
-        let revision = working.registryRevision
-        var result: (T, [AlertTransition])?
-        var queuedDeliveries = false
-        try db.inTransaction {
-            let outcome = try change(db, &working)
-            try store.apply(outcome.1, in: db)
-            for transition in outcome.1 {
-                let planned = planner.plan(transition, registry: working.registry).filter { deliveryTargets.contains($0.target) }
-                guard !planned.isEmpty else { continue }
-                try deliveryStore.enqueue(planned, policy: planner.policy, now: transition.at, in: db)
-                queuedDeliveries = true
+    func transact<T: Sendable>(_ db: Database, _ change: (Database, inout AlertEngine) throws -> (T, [AlertTransition])) throws -> (T, [AlertTransition]) {
+        // The engine is changed in place (a copy per transaction would copy all its state with 100,000
+        // devices). Writes are serialized by the database, so nothing else changes it meanwhile; if the
+        // transaction does not commit, the engine is rebuilt from what the database has.
+        let (result, queuedDeliveries, registry) = try engine.withLock { engine -> ((T, [AlertTransition]), Bool, DeviceRegistry?) in
+            let revision = engine.registryRevision
+            var result: (T, [AlertTransition])?
+            var queuedDeliveries = false
+            do {
+                try db.inTransaction {
+                    let outcome = try change(db, &engine)
+                    try store.apply(outcome.1, in: db)
+                    for transition in outcome.1 {
+                        let planned = planner.plan(transition, registry: engine.registry).filter { deliveryTargets.contains($0.target) }
+                        guard !planned.isEmpty else { continue }
+                        try deliveryStore.enqueue(planned, policy: planner.policy, now: transition.at, in: db)
+                        queuedDeliveries = true
+                    }
+                    try store.persist(engine.takeChangedKeys(), meta: engine.state, in: db)
+                    result = outcome
+                    return .commit
+                }
+            } catch {
+                engine = try rebuild(db, now: engine.state.startedAt)
+                throw error
             }
-            try store.persist(working.takeChangedKeys(), meta: working.state, in: db)
-            result = outcome
-            return .commit
+            return (result!, queuedDeliveries, engine.registryRevision != revision ? engine.registry : nil)
         }
-        engine.withLock { $0 = working }
-        if working.registryRevision != revision { registryBox.withLock { $0 = working.registry } }
-        if let result, !result.1.isEmpty { outboxBell.ring() }
+        if let registry { registryBox.withLock { $0 = registry } }
+        if !result.1.isEmpty { outboxBell.ring() }
         if queuedDeliveries { deliveryBell.ring() }
-        return result!
+        return result
     }
+
+    /// The engine as the database has it (after a transaction that did not commit).
+    private func rebuild(_ db: Database, now: Int64) throws -> AlertEngine {
+        let operations = OperationsStore()
+        var engine = AlertEngine(
+            ruleBook: configuration.ruleBook, registry: try operations.mergedRegistry(configuration.registry, in: db),
+            state: try store.loadState(now: now, in: db),
+            silences: configuration.silences + (try operations.silences(now: now, in: db))
+        )
+        engine.absenceScanIntervalMillis = Self.absenceScanIntervalMillis
+        return engine
+    }
+
+    static let absenceScanIntervalMillis: Int64 = 5000
 }
 
 /// Wakes the tasks waiting on it (every one of them); a ring while nobody waits is remembered once.

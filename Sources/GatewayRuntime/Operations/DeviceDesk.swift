@@ -64,7 +64,7 @@ public struct DeviceDesk: Sendable {
 
     /// The device's maintenance window, if one is in force or to come.
     public func maintenance(_ id: String, now: Int64) -> Silence? {
-        host.snapshot.silences.first { $0.id == "maintenance-\(id)" && $0.until > now }
+        host.silences.first { $0.id == "maintenance-\(id)" && $0.until > now }
     }
 
     private func changeSilences(actor: String, action: String, target: String, now: Int64,
