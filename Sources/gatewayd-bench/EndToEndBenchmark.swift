@@ -54,12 +54,15 @@ struct EndToEnd: AsyncParsableCommand {
                                                   wristbands: wristbands, offset: latency2k.sent, console: console, nextTS: nextTS)
         await console.disconnect()
         let rss10k = child10k.peakRSSMegabytes
+        let steady10k = child10k.currentRSSMegabytes
         child10k.stop()
 
         // 3. Memory with 100,000 registered devices under the same load.
         let child100k = try await GatewayProcess.start(broker: broker.url, devices: 100_000, config: config)
-        let stored100k = try await measureThroughput(count: count / 2, load: load, generator: &generator, nextTS: nextTS) { child100k.storedEvents }
+        var generator100k = MessageGenerator(devices: try SyntheticDeployment.registry(deviceCount: 100_000).sortedDevices, abnormalShare: 0)
+        let stored100k = try await measureThroughput(count: count, load: load, generator: &generator100k, nextTS: nextTS) { child100k.storedEvents }
         let rss100k = child100k.peakRSSMegabytes
+        let steady100k = child100k.currentRSSMegabytes
         child100k.stop()
         await load.disconnect()
 
@@ -76,8 +79,8 @@ struct EndToEnd: AsyncParsableCommand {
                                           latency.p(50), latency.p(90), latency.p(99), latency.max, latency.samples.count,
                                           latency.missing, latency.offeredPerSecond))
         }
-        print(pad("peak RSS, 10k devices", 34) + String(format: "%.1f MB", rss10k))
-        print(pad("peak RSS, 100k devices", 34) + String(format: "%.1f MB", rss100k))
+        print(pad("peak RSS, 10k devices", 34) + String(format: "%.1f MB (%.1f MB after the load)", rss10k, steady10k))
+        print(pad("peak RSS, 100k devices", 34) + String(format: "%.1f MB (%.1f MB after the load)", rss100k, steady100k))
         let json: [String: Any] = [
             "qos": qos, "messages": count,
             "passthrough_msgs_per_s": passthrough.perSecond.rounded(), "offered_msgs_per_s": passthrough.offeredPerSecond.rounded(),
@@ -86,6 +89,7 @@ struct EndToEnd: AsyncParsableCommand {
             "p50_ms_2k": latency2k.p(50), "p90_ms_2k": latency2k.p(90), "p99_ms_2k": latency2k.p(99), "max_ms_2k": latency2k.max,
             "p50_ms_10k": latency10k.p(50), "p90_ms_10k": latency10k.p(90), "p99_ms_10k": latency10k.p(99), "max_ms_10k": latency10k.max,
             "rss_mb_10k": (rss10k * 10).rounded() / 10, "rss_mb_100k": (rss100k * 10).rounded() / 10,
+            "rss_now_mb_10k": (steady10k * 10).rounded() / 10, "rss_now_mb_100k": (steady100k * 10).rounded() / 10,
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
     }
@@ -230,6 +234,7 @@ final class GatewayProcess: @unchecked Sendable {
 
     var storedEvents: Int { (try? database.read { db in try Int.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0 }) ?? 0 }
     var peakRSSMegabytes: Double { ProcessMemory.peakRSSMegabytes(pid: pid) ?? -1 }
+    var currentRSSMegabytes: Double { ProcessMemory.currentRSSMegabytes(pid: pid) ?? -1 }
 
     func stop() {
         ChildProcess.terminate(pid)
