@@ -28,6 +28,8 @@ public struct AlertEngine: Sendable {
     /// The daemon uses 5 s, so an absence alert opens within 5 s of its limit.
     public var absenceScanIntervalMillis: Int64 = 0
     private var lastAbsenceScan: Int64 = .min
+    /// Keys with a trigger waiting for its follow-up: the tick looks at these, not at every key.
+    private var pendingFollowUps: Set<AlertKey> = []
 
     public init(ruleBook: RuleBook, registry: DeviceRegistry, state: EngineState, silences: [Silence] = []) {
         self.ruleBook = ruleBook
@@ -35,6 +37,7 @@ public struct AlertEngine: Sendable {
         self.state = state
         self.silences = silences
         rebuildIndex()
+        pendingFollowUps = Set(state.keys.filter { $0.value.pendingSince != nil }.keys)
     }
 
     /// Increases with every change of the registry, so holders of a copy know to refresh it.
@@ -282,7 +285,7 @@ public struct AlertEngine: Sendable {
             }
         }
         // Keys waiting for a follow-up, collected first: the loop below changes `state.keys`.
-        let waiting = state.keys.filter { $0.value.pendingSince != nil }
+        let waiting = pendingFollowUps.compactMap { key in state.keys[key].map { (key: key, value: $0) } }
         for (key, keyState) in waiting.sorted(by: { $0.key.description < $1.key.description }) {
             // The device's effective rule: overrides may change the follow-up time.
             guard let since = keyState.pendingSince,
@@ -421,6 +424,7 @@ public struct AlertEngine: Sendable {
     private mutating func store(_ keyState: KeyState, for key: AlertKey) {
         state.keys[key] = keyState
         changedKeys.insert(key)
+        if keyState.pendingSince != nil { pendingFollowUps.insert(key) } else { pendingFollowUps.remove(key) }
     }
 
     // MARK: - Helpers
