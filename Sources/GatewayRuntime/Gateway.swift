@@ -86,6 +86,7 @@ public final class Gateway: Sendable {
         )
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
         group = ServiceGroup(configuration: groupConfiguration)
+
     }
 
     /// Runs until SIGTERM/SIGINT (or ``shutdown()``), then drains and returns.

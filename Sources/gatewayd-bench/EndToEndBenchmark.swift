@@ -44,25 +44,25 @@ struct EndToEnd: AsyncParsableCommand {
 
         // 2. The gateway, 10,000 devices: throughput, then latency at 2,000 and 10,000 msg/s.
         let child10k = try await GatewayProcess.start(broker: broker.url, devices: 10_000, config: config)
-        let stored = try await measureThroughput(count: count, load: load, generator: &generator, nextTS: nextTS) { child10k.storedEvents }
+        let stored = try await measureThroughput(count: count, load: load, generator: &generator, nextTS: nextTS, sampling: child10k) { child10k.storedEvents }
         report("gateway ingest (10k devices)", stored)
         let console = try CountingSubscriber(broker: broker.url, filter: "alerts/#", recordAlerts: true)
         try await console.connect()
         let latency2k = try await measureLatency(rate: 2000, seconds: duration, load: load, generator: &generator,
-                                                 wristbands: wristbands, offset: 0, console: console, nextTS: nextTS)
+                                                 wristbands: wristbands, offset: 0, console: console, nextTS: nextTS, sampling: child10k)
         let latency10k = try await measureLatency(rate: 10_000, seconds: duration, load: load, generator: &generator,
-                                                  wristbands: wristbands, offset: latency2k.sent, console: console, nextTS: nextTS)
+                                                  wristbands: wristbands, offset: latency2k.sent, console: console, nextTS: nextTS, sampling: child10k)
         await console.disconnect()
         let rss10k = child10k.peakRSSMegabytes
-        let steady10k = child10k.currentRSSMegabytes
+        let steady10k = child10k.maxSampledRSS
         child10k.stop()
 
         // 3. Memory with 100,000 registered devices under the same load.
         let child100k = try await GatewayProcess.start(broker: broker.url, devices: 100_000, config: config)
         var generator100k = MessageGenerator(devices: try SyntheticDeployment.registry(deviceCount: 100_000).sortedDevices, abnormalShare: 0)
-        let stored100k = try await measureThroughput(count: count, load: load, generator: &generator100k, nextTS: nextTS) { child100k.storedEvents }
+        let stored100k = try await measureThroughput(count: count, load: load, generator: &generator100k, nextTS: nextTS, sampling: child100k) { child100k.storedEvents }
         let rss100k = child100k.peakRSSMegabytes
-        let steady100k = child100k.currentRSSMegabytes
+        let steady100k = child100k.maxSampledRSS
         child100k.stop()
         await load.disconnect()
 
@@ -79,8 +79,8 @@ struct EndToEnd: AsyncParsableCommand {
                                           latency.p(50), latency.p(90), latency.p(99), latency.max, latency.samples.count,
                                           latency.missing, latency.offeredPerSecond))
         }
-        print(pad("peak RSS, 10k devices", 34) + String(format: "%.1f MB (%.1f MB after the load)", rss10k, steady10k))
-        print(pad("peak RSS, 100k devices", 34) + String(format: "%.1f MB (%.1f MB after the load)", rss100k, steady100k))
+        print(pad("RSS, 10k devices", 34) + String(format: "%.1f MB under load (%.1f MB peak incl. start-up)", steady10k, rss10k))
+        print(pad("RSS, 100k devices", 34) + String(format: "%.1f MB under load (%.1f MB peak incl. start-up)", steady100k, rss100k))
         let json: [String: Any] = [
             "qos": qos, "messages": count,
             "passthrough_msgs_per_s": passthrough.perSecond.rounded(), "offered_msgs_per_s": passthrough.offeredPerSecond.rounded(),
@@ -88,8 +88,8 @@ struct EndToEnd: AsyncParsableCommand {
             "ratio": (stored.perSecond / passthrough.perSecond * 1000).rounded() / 1000,
             "p50_ms_2k": latency2k.p(50), "p90_ms_2k": latency2k.p(90), "p99_ms_2k": latency2k.p(99), "max_ms_2k": latency2k.max,
             "p50_ms_10k": latency10k.p(50), "p90_ms_10k": latency10k.p(90), "p99_ms_10k": latency10k.p(99), "max_ms_10k": latency10k.max,
-            "rss_mb_10k": (rss10k * 10).rounded() / 10, "rss_mb_100k": (rss100k * 10).rounded() / 10,
-            "rss_now_mb_10k": (steady10k * 10).rounded() / 10, "rss_now_mb_100k": (steady100k * 10).rounded() / 10,
+            "rss_mb_10k": (steady10k * 10).rounded() / 10, "rss_mb_100k": (steady100k * 10).rounded() / 10,
+            "rss_hwm_mb_10k": (rss10k * 10).rounded() / 10, "rss_hwm_mb_100k": (rss100k * 10).rounded() / 10,
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
     }
@@ -105,18 +105,21 @@ struct EndToEnd: AsyncParsableCommand {
     /// Publishes `count` messages as fast as the generator can, then waits until `received()` reaches
     /// `count` (60 s at most). The rate is messages / (first publish → last received).
     func measureThroughput(count: Int, load: LoadGenerator, generator: inout MessageGenerator, nextTS: () -> Int64,
-                           received: () throws -> Int) async throws -> Throughput {
+                           sampling child: GatewayProcess? = nil, received: () throws -> Int) async throws -> Throughput {
         let before = try received()
         let started = ContinuousClock.now
         for index in 0..<count {
             let message = generator.next(index: index, ts: nextTS())
             try await load.publish(index, topic: CanonicalPayload.topic(message), payload: CanonicalPayload.json(message), qos: qos)
+            if index % 2000 == 0 { child?.sampleRSS() }
         }
         let published = ContinuousClock.now
         let deadline = published.advanced(by: .seconds(60))
         while try received() - before < count, ContinuousClock.now < deadline {
+            child?.sampleRSS()
             try await Task.sleep(for: .milliseconds(20))
         }
+        child?.sampleRSS()
         let done = try received() - before
         return Throughput(messages: done, seconds: (ContinuousClock.now - started).seconds, publishSeconds: (published - started).seconds)
     }
@@ -138,7 +141,7 @@ struct EndToEnd: AsyncParsableCommand {
     /// Offers `rate` msg/s for `seconds`, 1 % of them falls on distinct wristbands (each opens an alert),
     /// and measures publish → alert received on `alerts/#`.
     func measureLatency(rate: Int, seconds: Int, load: LoadGenerator, generator: inout MessageGenerator, wristbands: [Device],
-                        offset: Int, console: CountingSubscriber, nextTS: () -> Int64) async throws -> Latency {
+                        offset: Int, console: CountingSubscriber, nextTS: () -> Int64, sampling child: GatewayProcess) async throws -> Latency {
         var published: [(Int64, ContinuousClock.Instant)] = []
         let total = rate * seconds
         let tick = 0.005
@@ -162,6 +165,7 @@ struct EndToEnd: AsyncParsableCommand {
                 }
                 index += 1
             }
+            if index % 1000 < perTick { child.sampleRSS() }
             let due = started.advanced(by: .seconds(Double(index) / Double(rate)))
             if due > ContinuousClock.now { try await Task.sleep(until: due, clock: .continuous) }
         }
@@ -235,6 +239,10 @@ final class GatewayProcess: @unchecked Sendable {
     var storedEvents: Int { (try? database.read { db in try Int.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0 }) ?? 0 }
     var peakRSSMegabytes: Double { ProcessMemory.peakRSSMegabytes(pid: pid) ?? -1 }
     var currentRSSMegabytes: Double { ProcessMemory.currentRSSMegabytes(pid: pid) ?? -1 }
+    private var sampled: Double = 0
+    /// The largest RSS sampled while load was offered (start-up excluded).
+    var maxSampledRSS: Double { sampled }
+    func sampleRSS() { sampled = max(sampled, currentRSSMegabytes) }
 
     func stop() {
         ChildProcess.terminate(pid)
