@@ -38,7 +38,8 @@ final class LoadGenerator: Sendable {
 /// A plain subscriber that only counts (the broker pass-through baseline), or records when alerts arrive.
 final class CountingSubscriber: Sendable {
     let client: MosquittoClient
-    private let state = Mutex<(count: Int, alertArrivals: [Int64: ContinuousClock.Instant], last: String)>((0, [:], ""))
+    /// Alert arrivals by `device|last_source_ts`.
+    private let state = Mutex<(count: Int, alertArrivals: [String: ContinuousClock.Instant], last: String)>((0, [:], ""))
     let recordAlerts: Bool
 
     init(broker: String, filter: String, recordAlerts: Bool) throws {
@@ -56,13 +57,14 @@ final class CountingSubscriber: Sendable {
         Task {
             while let batch = await inbox.takeBatch(max: 4096) {
                 let now = ContinuousClock.now
-                var arrivals: [(Int64, ContinuousClock.Instant)] = []
+                var arrivals: [(String, ContinuousClock.Instant)] = []
                 if self.recordAlerts {
                     for message in batch {
                         guard !message.payload.isEmpty,
                               let object = try? JSONSerialization.jsonObject(with: message.payload) as? [String: Any],
-                              let ts = (object["last_source_ts"] as? NSNumber)?.int64Value else { continue }
-                        arrivals.append((ts, now))
+                              let ts = (object["last_source_ts"] as? NSNumber)?.int64Value,
+                              let device = object["device"] as? String else { continue }
+                        arrivals.append(("\(device)|\(ts)", now))
                     }
                 }
                 self.record(batch.count, arrivals, last: batch.last.map { String(decoding: $0.payload, as: UTF8.self) })
@@ -71,7 +73,7 @@ final class CountingSubscriber: Sendable {
         try await Task.sleep(for: .milliseconds(100))
     }
 
-    private func record(_ count: Int, _ arrivals: [(Int64, ContinuousClock.Instant)], last: String?) {
+    private func record(_ count: Int, _ arrivals: [(String, ContinuousClock.Instant)], last: String?) {
         state.withLock { state in
             state.count += count
             if let last { state.last = last }
@@ -82,7 +84,7 @@ final class CountingSubscriber: Sendable {
     var count: Int { state.withLock { $0.count } }
     /// The payload of the last message received, as text.
     var lastPayload: String { state.withLock { $0.last } }
-    func arrival(ts: Int64) -> ContinuousClock.Instant? { state.withLock { $0.alertArrivals[ts] } }
+    func arrival(key: String) -> ContinuousClock.Instant? { state.withLock { $0.alertArrivals[key] } }
 
     func disconnect() async { await client.stop() }
 }

@@ -29,8 +29,16 @@ struct EndToEnd: AsyncParsableCommand {
         let deployment = try SyntheticDeployment.registry(deviceCount: 10_000)
         let devices = deployment.sortedDevices
         let wristbands = devices.filter { $0.type == .wristband }
-        var sequence = Int64(Date().timeIntervalSince1970 * 1000) - 200_000
-        func nextTS() -> Int64 { sequence += 1; return sequence }
+        // Timestamps advance 1 ms per message *per device* (events are unique per device, channel and ts), so
+        // they stay near real time however many messages a run offers (the gateway rejects ts more than
+        // 5 min ahead of its clock).
+        let base = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
+        var perDevice: [String: Int64] = [:]
+        func nextTS(_ deviceID: String) -> Int64 {
+            let next = (perDevice[deviceID] ?? 0) + 1
+            perDevice[deviceID] = next
+            return base + next
+        }
 
         // 1. Broker pass-through: the same load to a subscriber that only counts.
         let load = try LoadGenerator(broker: broker.url, connections: 4)
@@ -104,12 +112,13 @@ struct EndToEnd: AsyncParsableCommand {
 
     /// Publishes `count` messages as fast as the generator can, then waits until `received()` reaches
     /// `count` (60 s at most). The rate is messages / (first publish → last received).
-    func measureThroughput(count: Int, load: LoadGenerator, generator: inout MessageGenerator, nextTS: () -> Int64,
+    func measureThroughput(count: Int, load: LoadGenerator, generator: inout MessageGenerator, nextTS: (String) -> Int64,
                            sampling child: GatewayProcess? = nil, received: () throws -> Int) async throws -> Throughput {
         let before = try received()
         let started = ContinuousClock.now
         for index in 0..<count {
-            let message = generator.next(index: index, ts: nextTS())
+            var message = generator.next(index: index, ts: 0)
+            message.ts = nextTS(message.deviceID)
             try await load.publish(index, topic: CanonicalPayload.topic(message), payload: CanonicalPayload.json(message), qos: qos)
             if index % 2000 == 0 { child?.sampleRSS() }
         }
@@ -141,8 +150,8 @@ struct EndToEnd: AsyncParsableCommand {
     /// Offers `rate` msg/s for `seconds`, 1 % of them falls on distinct wristbands (each opens an alert),
     /// and measures publish → alert received on `alerts/#`.
     func measureLatency(rate: Int, seconds: Int, load: LoadGenerator, generator: inout MessageGenerator, wristbands: [Device],
-                        offset: Int, console: CountingSubscriber, nextTS: () -> Int64, sampling child: GatewayProcess) async throws -> Latency {
-        var published: [(Int64, ContinuousClock.Instant)] = []
+                        offset: Int, console: CountingSubscriber, nextTS: (String) -> Int64, sampling child: GatewayProcess) async throws -> Latency {
+        var published: [(String, ContinuousClock.Instant)] = []
         let total = rate * seconds
         let tick = 0.005
         let perTick = max(1, Int(Double(rate) * tick))
@@ -151,16 +160,17 @@ struct EndToEnd: AsyncParsableCommand {
         var abnormal = offset
         while index < total {
             for _ in 0..<perTick where index < total {
-                let ts = nextTS()
                 if index % 100 == 50 {
                     let band = wristbands[abnormal % wristbands.count]
+                    let ts = nextTS(band.id)
                     abnormal += 1
                     let message = DeviceMessage(deviceID: band.id, community: band.community, ts: ts,
                                                 body: .event(name: "fall_detected", data: [:]), format: "canonical")
                     try await load.publish(index, topic: CanonicalPayload.topic(message), payload: CanonicalPayload.json(message), qos: qos)
-                    published.append((ts, ContinuousClock.now))
+                    published.append(("\(band.id)|\(ts)", ContinuousClock.now))
                 } else {
-                    let message = generator.next(index: index, ts: ts)
+                    var message = generator.next(index: index, ts: 0)
+                    message.ts = nextTS(message.deviceID)
                     try await load.publish(index, topic: CanonicalPayload.topic(message), payload: CanonicalPayload.json(message), qos: qos)
                 }
                 index += 1
@@ -173,8 +183,8 @@ struct EndToEnd: AsyncParsableCommand {
         try await Task.sleep(for: .seconds(3))
         var samples: [Double] = []
         var missing = 0
-        for (ts, at) in published {
-            if let arrived = console.arrival(ts: ts) { samples.append((arrived - at).seconds * 1000) } else { missing += 1 }
+        for (key, at) in published {
+            if let arrived = console.arrival(key: key) { samples.append((arrived - at).seconds * 1000) } else { missing += 1 }
         }
         return Latency(samples: samples, missing: missing, sent: abnormal, offeredPerSecond: offered)
     }
