@@ -140,7 +140,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
             let command = try AlertCommand.parse(topic: message.topic, payload: message.payload)
             let transition: AlertTransition
             do {
-                transition = try await alertDesk.perform(command.action == .acknowledge ? .acknowledge : .resolve,
+                transition = try await alertDesk.perform(command.action,
                                                          alertID: command.alertID, community: command.community,
                                                          actor: command.actor, note: command.note, now: now)
             } catch AlertDesk.Failure.notFound {
@@ -163,17 +163,15 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
 
 /// `alert-commands/{community}/{alertId}/ack|resolve` with `{"by": "console-01", "note": "…"}`.
 struct AlertCommand: Sendable {
-    enum Action: String { case acknowledge = "ack", resolve }
-
     var community: String
     var alertID: String
-    var action: Action
+    var action: AlertDesk.Action
     var actor: String
     var note: String?
 
     static func parse(topic: String, payload: Data) throws(Rejection) -> AlertCommand {
         let levels = topic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard levels.count == 4, levels[0] == "alert-commands", let action = Action(rawValue: levels[3]) else {
+        guard levels.count == 4, levels[0] == "alert-commands", let action = AlertDesk.Action(rawValue: levels[3]) else {
             throw Rejection(.invalidCommand, "expected alert-commands/{community}/{alertId}/ack|resolve")
         }
         struct Body: Decodable {
