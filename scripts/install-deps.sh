@@ -3,7 +3,7 @@
 # the mosquitto broker (for running and for the tests), libmosquitto-dev, libsqlite3-dev, pkg-config.
 set -euo pipefail
 
-packages=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev pkg-config)
+packages=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libxml2-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

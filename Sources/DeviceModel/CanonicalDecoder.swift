@@ -12,8 +12,9 @@ public struct CanonicalDecoder: MessageDecoder {
 
     public func handles(topic: String) -> Bool { topic.hasPrefix("devices/") || topic == "devices" }
 
-    public func decode(topic: String, payload: Data, registry: DeviceRegistry) throws(Rejection) -> [DeviceMessage] {
-        let address = try DeviceTopic.parse(topic)
+    public func decode(_ raw: RawMessage, registry: DeviceRegistry) throws(Rejection) -> [DeviceMessage] {
+        let payload = raw.payload
+        let address = try DeviceTopic.parse(raw.topic)
         guard let device = registry.device(address.deviceID) else {
             throw Rejection(.unknownDevice, "device \"\(address.deviceID)\" is not registered", deviceID: address.deviceID)
         }

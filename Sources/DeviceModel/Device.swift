@@ -14,11 +14,16 @@ public struct Device: Sendable, Hashable, Codable {
     public var resident: String?
     /// How often the device reports at the least (telemetry or heartbeat); absence beyond it means offline.
     public var reportIntervalSeconds: Int
+    /// The device's identity on a vendor MQTT protocol (Alink, OneNET, IoTDA), when it speaks one.
+    public var binding: VendorBinding?
+    /// SHA-256 (hex) of the secret the device presents when it pushes events over HTTP (Hikvision ISAPI,
+    /// Dahua); `nil` means the device may not push.
+    public var pushSecretSHA256: String?
 
     public init(
         id: String, type: DeviceType, community: String, grid: String, location: DeviceLocation,
         vendor: String, model: String, serial: String, installer: String, state: CommissioningState,
-        resident: String?, reportIntervalSeconds: Int
+        resident: String?, reportIntervalSeconds: Int, binding: VendorBinding? = nil, pushSecretSHA256: String? = nil
     ) {
         self.id = id
         self.type = type
@@ -32,6 +37,8 @@ public struct Device: Sendable, Hashable, Codable {
         self.state = state
         self.resident = resident
         self.reportIntervalSeconds = reportIntervalSeconds
+        self.binding = binding
+        self.pushSecretSHA256 = pushSecretSHA256
     }
 }
 

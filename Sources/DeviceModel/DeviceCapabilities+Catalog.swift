@@ -11,6 +11,10 @@ extension DeviceCapabilities {
         "face_auth_passed", "face_auth_failed", "card_auth_passed", "card_auth_failed",
         "door_opened", "door_closed", "door_forced", "door_held_open", "antipassback", "tailgating",
         "blocklist_match", "duress", "tamper", "remote_open",
+        // Further outcomes of vendor access-control codes (Hikvision major/minor, Dahua codes).
+        "fingerprint_auth_passed", "fingerprint_auth_failed", "lock_opened", "lock_closed", "exit_button",
+        "liveness_failed", "id_card_compare_passed", "id_card_compare_failed", "wrong_way", "gate_climbing",
+        "intrusion", "loitering", "fire_button", "emergency_button", "network_lost", "low_battery", "power_lost",
     ]
 
     static let catalog: [DeviceType: DeviceCapabilities] = [
@@ -86,6 +90,7 @@ extension DeviceCapabilities {
             events: [
                 "intrusion", "line_crossing", "object_throwing", "ebike_in_elevator", "fire_lane_blocked",
                 "fire_lane_cleared", "crowd_gathering", "person_fall", "loitering", "video_loss", "tamper",
+                "fire_detected", "unattended_object",
             ]
         ),
     ]

@@ -6,23 +6,36 @@ public struct DeviceRegistry: Sendable {
     public private(set) var installers: [String: Installer]
     public private(set) var residents: [String: Resident]
     public private(set) var devices: [String: Device]
+    /// Thing-model mappings of the vendor products devices are bound to.
+    public private(set) var products: ProductCatalog
+    /// Vendor topic key (``VendorBinding/topicKey``) → device id.
+    private var bindings: [String: String] = [:]
 
     init(
         gatewayID: String, communities: [Community], installers: [Installer], residents: [Resident],
-        devices: [Device]
+        devices: [Device], products: ProductCatalog = ProductCatalog()
     ) {
+        self.products = products
         self.gatewayID = gatewayID
         self.communities = Dictionary(communities.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.installers = Dictionary(installers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.residents = Dictionary(residents.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.devices = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for device in self.devices.values { if let binding = device.binding { bindings[binding.topicKey] = device.id } }
     }
 
     public func device(_ id: String) -> Device? { devices[id] }
 
     /// Adds or replaces a device. Validate it first with ``RegistryValidator/validateDevice(_:in:replacing:)``:
     /// the registry does not check it again.
-    public mutating func upsert(_ device: Device) { devices[device.id] = device }
+    public mutating func upsert(_ device: Device) {
+        if let old = devices[device.id]?.binding, bindings[old.topicKey] == device.id { bindings[old.topicKey] = nil }
+        devices[device.id] = device
+        if let binding = device.binding { bindings[binding.topicKey] = device.id }
+    }
+
+    /// The device bound to a vendor identity (``VendorBinding/topicKey``).
+    public func device(bindingKey: String) -> Device? { bindings[bindingKey].flatMap { devices[$0] } }
     public func resident(_ id: String) -> Resident? { residents[id] }
     public func community(_ id: String) -> Community? { communities[id] }
 

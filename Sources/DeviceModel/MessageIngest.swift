@@ -12,7 +12,17 @@ public struct MessageIngest: Sendable {
     public var decoders: [any MessageDecoder]
     public var validator: MessageValidator
 
-    public init(decoders: [any MessageDecoder] = [CanonicalDecoder()], policy: IngestPolicy = IngestPolicy()) {
+    /// Every wire format the gateway speaks.
+    public static let standardDecoders: [any MessageDecoder] = [
+        CanonicalDecoder(), AlinkDecoder(), OneNETDecoder(), IoTDADecoder(), HikvisionISAPIDecoder(), DahuaEventDecoder(),
+    ]
+
+    /// The MQTT subscriptions that reach every device topic of every format (`$`-topics are not matched
+    /// by `#`, so each vendor's are listed).
+    public static let subscriptions: [String] = [DeviceTopic.subscription] + AlinkDecoder.subscriptions
+        + OneNETDecoder.subscriptions + IoTDADecoder.subscriptions
+
+    public init(decoders: [any MessageDecoder] = MessageIngest.standardDecoders, policy: IngestPolicy = IngestPolicy()) {
         self.decoders = decoders
         self.validator = MessageValidator(policy: policy)
     }
@@ -20,14 +30,18 @@ public struct MessageIngest: Sendable {
     public var policy: IngestPolicy { validator.policy }
 
     public func process(topic: String, payload: Data, registry: DeviceRegistry, now: Int64) -> IngestOutcome {
-        guard payload.count <= policy.maxPayloadBytes else {
-            return .rejected(Rejection(.payloadTooLarge, "payload is \(payload.count) bytes (limit \(policy.maxPayloadBytes))"))
+        process(RawMessage(topic: topic, payload: payload, receivedAt: now), registry: registry, now: now)
+    }
+
+    public func process(_ raw: RawMessage, registry: DeviceRegistry, now: Int64) -> IngestOutcome {
+        guard raw.payload.count <= policy.maxPayloadBytes else {
+            return .rejected(Rejection(.payloadTooLarge, "payload is \(raw.payload.count) bytes (limit \(policy.maxPayloadBytes))"))
         }
-        guard let decoder = decoders.first(where: { $0.handles(topic: topic) }) else {
+        guard let decoder = decoder(for: raw.topic) else {
             return .rejected(Rejection(.badTopic, "no decoder handles this topic"))
         }
         do throws(Rejection) {
-            let messages = try decoder.decode(topic: topic, payload: payload, registry: registry)
+            let messages = try decoder.decode(raw, registry: registry)
             for message in messages {
                 guard let device = registry.device(message.deviceID) else {
                     throw Rejection(.unknownDevice, "device \"\(message.deviceID)\" is not registered", deviceID: message.deviceID)
@@ -38,5 +52,15 @@ public struct MessageIngest: Sendable {
         } catch {
             return .rejected(error)
         }
+    }
+
+    /// The decoder that owns `topic`: the first whose `handles(topic:)` says so.
+    public func decoder(for topic: String) -> (any MessageDecoder)? {
+        decoders.first { $0.handles(topic: topic) }
+    }
+
+    /// What the device expects to hear back about `raw`, if its protocol answers.
+    public func reply(to raw: RawMessage, outcome: IngestOutcome) -> DeviceReply? {
+        decoder(for: raw.topic)?.reply(to: raw, outcome: outcome)
     }
 }

@@ -36,7 +36,7 @@ public struct MessageValidator: Sendable {
                 }
             }
         case let .event(name, _):
-            guard capabilities.events.contains(name) else {
+            guard capabilities.events.contains(name) || name == DeviceMessage.unknownVendorEvent else {
                 throw Rejection(.unknownEvent, "a \(device.type.rawValue) does not send event `\(name)`", deviceID: device.id)
             }
         case .status:

@@ -10,6 +10,8 @@ public struct RegistryDraft: Sendable {
     public var installers: [InstallerDraft] = []
     public var residents: [ResidentDraft] = []
     public var devices: [DeviceDraft] = []
+    /// `vendor_products`: thing-model mappings of vendor products.
+    public var products: [ProductDraft] = []
     public var origins = FieldOrigins()
     public init() {}
 }
@@ -52,6 +54,11 @@ public struct DeviceDraft: Sendable, Codable {
     public var building, unit, floor, room, zone: String?
     /// `90s`, `5m`, `1h` or plain seconds.
     public var reportInterval: String?
+    /// The device's identity on a vendor MQTT protocol.
+    public var binding: BindingDraft?
+    /// SHA-256 (hex) of the device's HTTP push secret (`gatewayd hash-token` prints one).
+    public var pushSecretSHA256: String?
+    /// Origins of the record's keys; those of `binding`'s keys as `binding.protocol` etc.
     public var origins = FieldOrigins()
     public init() {}
 
@@ -59,5 +66,40 @@ public struct DeviceDraft: Sendable, Codable {
         case id, type, community, grid, vendor, model, serial, installer, state, resident
         case building, unit, floor, room, zone
         case reportInterval = "report_interval"
+        case binding
+        case pushSecretSHA256 = "push_secret_sha256"
     }
+}
+
+public struct BindingDraft: Sendable, Codable {
+    public var vendorProtocol, product, name: String?
+    public init(vendorProtocol: String? = nil, product: String? = nil, name: String? = nil) {
+        self.vendorProtocol = vendorProtocol
+        self.product = product
+        self.name = name
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case vendorProtocol = "protocol", product, name
+    }
+}
+
+/// One `vendor_products` entry as written.
+public struct ProductDraft: Sendable {
+    public var vendorProtocol, product, deviceType: String?
+    /// Property identifier → what it becomes, in file order.
+    public var properties: [(identifier: String, mapping: PropertyDraft)] = []
+    /// Thing-model event identifier → canonical event name, in file order.
+    public var events: [(identifier: String, event: String, origins: FieldOrigins)] = []
+    public var origins = FieldOrigins()
+    public init() {}
+}
+
+/// A property mapping as written: `HeartRate: heart_rate`, `{metric: body_temp, scale: 0.1}` or
+/// `{events: {"1": sos}}`.
+public struct PropertyDraft: Sendable {
+    public var metric, scale: String?
+    public var events: [(value: String, event: String)]?
+    public var origins = FieldOrigins()
+    public init() {}
 }

@@ -43,9 +43,11 @@ public struct RegistryValidator: Sendable {
             }
         }
 
+        let products = ProductMappingValidator().validate(draft.products, issues: &issues)
+
         // References are checked against every record that was written, valid or not, so that one bad
         // resident does not also fail each device that names it.
-        let context = RegistryContext(draft)
+        let context = RegistryContext(draft, products: products)
         var residents: [Resident] = []
         var residentIDs = Set<String>()
         for (index, residentDraft) in draft.residents.enumerated() {
@@ -62,6 +64,7 @@ public struct RegistryValidator: Sendable {
         var devices: [Device] = []
         var deviceIDs = Set<String>()
         var serials: [String: String] = [:]
+        var bindings: [String: String] = [:]
         for (index, deviceDraft) in draft.devices.enumerated() {
             let path = "devices[\(index)]"
             if let id = deviceDraft.id, !deviceIDs.insert(id).inserted {
@@ -76,6 +79,14 @@ public struct RegistryValidator: Sendable {
             } else {
                 serials[serialKey] = device.id
             }
+            if let binding = device.binding {
+                if let other = bindings[binding.topicKey] {
+                    issues.add(deviceDraft.origins, path, "binding.name",
+                               "\(binding.vendorProtocol.rawValue) identity \"\(binding.name)\" is already bound to device \"\(other)\"")
+                } else {
+                    bindings[binding.topicKey] = device.id
+                }
+            }
             devices.append(device)
         }
 
@@ -83,7 +94,8 @@ public struct RegistryValidator: Sendable {
             throw ValidationFailure(issues: issues.sorted)
         }
         return DeviceRegistry(
-            gatewayID: gatewayID, communities: communities, installers: installers, residents: residents, devices: devices
+            gatewayID: gatewayID, communities: communities, installers: installers, residents: residents, devices: devices,
+            products: ProductCatalog(products)
         )
     }
 
@@ -103,6 +115,11 @@ public struct RegistryValidator: Sendable {
         }) {
             issues.add(draft.origins, "device", "serial",
                        "serial \"\(device.serial)\" of vendor \"\(device.vendor)\" is already registered as device \"\(other.id)\"")
+        }
+        if let binding = device?.binding, let other = registry.device(bindingKey: binding.topicKey),
+           other.id != device?.id, other.id != replacing {
+            issues.add(draft.origins, "device", "binding.name",
+                       "\(binding.vendorProtocol.rawValue) identity \"\(binding.name)\" is already bound to device \"\(other.id)\"")
         }
         guard issues.isEmpty, let device else { throw ValidationFailure(issues: issues.sorted) }
         return device
@@ -273,6 +290,10 @@ public struct RegistryValidator: Sendable {
                            "report interval \"\(text)\" must be a duration between 10s and 7d (e.g. 60s, 5m, 1h)")
             }
         }
+        let binding = validateBinding(draft.binding, type: type, draft: draft, path: path, context: context, issues: &issues)
+        if let hash = draft.pushSecretSHA256, !APISecretHash.isValid(hash) {
+            issues.add(draft.origins, path, "push_secret_sha256", "expected 64 lowercase hex digits (`gatewayd hash-token <secret>` prints them)")
+        }
         guard issues.count == before, let id, let type, let communityID, let grid, let vendor, let model, let serial,
               let installer else { return nil }
         let location = DeviceLocation(
@@ -281,8 +302,41 @@ public struct RegistryValidator: Sendable {
         return Device(
             id: id, type: type, community: communityID, grid: grid, location: location, vendor: vendor, model: model,
             serial: serial, installer: installer, state: state, resident: draft.resident,
-            reportIntervalSeconds: interval
+            reportIntervalSeconds: interval, binding: binding, pushSecretSHA256: draft.pushSecretSHA256
         )
+    }
+
+    private func validateBinding(
+        _ draft: BindingDraft?, type: DeviceType?, draft device: DeviceDraft, path: String, context: RegistryContext,
+        issues: inout IssueList
+    ) -> VendorBinding? {
+        guard let draft else { return nil }
+        let origins = FieldOrigins(record: device.origins.location(of: "binding"), fields: device.origins.fields.reduce(into: [:]) {
+            if $1.key.hasPrefix("binding.") { $0[String($1.key.dropFirst(8))] = $1.value }
+        })
+        let bindingPath = "\(path).binding"
+        let vendorProtocol = issues.vendorProtocol(draft.vendorProtocol, origins, bindingPath, "protocol", mqttOnly: true)
+        let product = issues.vendorName(draft.product, origins, bindingPath, "product")
+        let name = issues.vendorName(draft.name, origins, bindingPath, "name")
+        guard let vendorProtocol, let product, let name else { return nil }
+        guard let productType = context.products[ProductKey(vendorProtocol: vendorProtocol, product: product)] else {
+            issues.add(origins, bindingPath, "product",
+                       "no \(vendorProtocol.rawValue) product \"\(product)\" in `vendor_products`: add its thing-model mapping")
+            return nil
+        }
+        if let type, productType != type {
+            issues.add(origins, bindingPath, "product",
+                       "product \"\(product)\" is mapped for \(productType.rawValue) devices, not \(type.rawValue)")
+            return nil
+        }
+        return VendorBinding(vendorProtocol: vendorProtocol, product: product, name: name)
+    }
+}
+
+/// The shape of a stored secret hash: SHA-256 as 64 lowercase hex digits.
+public enum APISecretHash {
+    public static func isValid(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 }
 
@@ -292,8 +346,11 @@ struct RegistryContext {
     var installers: Set<String> = []
     /// Resident id → the community the resident lives in (`nil` when the record does not say).
     var residentCommunities: [String: String?] = [:]
+    /// Mapped vendor products and the device type each is for.
+    var products: [ProductKey: DeviceType] = [:]
 
-    init(_ draft: RegistryDraft) {
+    init(_ draft: RegistryDraft, products: [ProductMapping]) {
+        self.products = Dictionary(products.map { ($0.key, $0.deviceType) }, uniquingKeysWith: { first, _ in first })
         for community in draft.communities {
             guard let id = community.id else { continue }
             communityGrids[id, default: []].formUnion(community.grids.compactMap(\.code))
@@ -308,6 +365,7 @@ struct RegistryContext {
         communityGrids = registry.communities.mapValues { Set($0.grids.map(\.code)) }
         installers = Set(registry.installers.keys)
         residentCommunities = registry.residents.mapValues { .some($0.community) }
+        products = registry.products.products.mapValues(\.deviceType)
     }
 }
 

@@ -48,28 +48,41 @@ public final class Gateway: Sendable {
         options.username = settings.username
         options.password = settings.password
         options.caFile = settings.caFile
-        options.subscriptions = [DeviceTopic.subscription]
+        options.subscriptions = MessageIngest.subscriptions
         options.presenceTopic = "gateway/\(registry.gatewayID)/status"
         let client = try MosquittoClient(options: options, inbox: inbox)
         mqtt = MQTTService(client: client, logger: logger)
         let ingest = IngestService(
             inbox: inbox, database: database,
             ingest: MessageIngest(policy: settings.policy), counters: counters, metrics: metrics, alerts: host, clock: clock,
-            batchSize: settings.batchSize, logger: logger
+            batchSize: settings.batchSize, logger: logger,
+            publishReply: { [client, logger] reply in
+                // Replies are QoS 0, as the platforms send them: the device re-posts if it needs to.
+                do { _ = try client.publish(topic: reply.topic, payload: reply.payload, qos: 0) } catch {
+                    logger.debug("device reply not sent", metadata: ["mqtt.topic": "\(reply.topic.prefix(200))", "error": "\(error)"])
+                }
+            }
+        )
+        let snapshots = SnapshotStore(
+            directory: URL(fileURLWithPath: settings.snapshotDirectory ?? settings.databasePath + ".snapshots", isDirectory: true),
+            retentionSeconds: settings.snapshotRetentionSeconds, database: database
         )
         boundPort = BoundPort()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let delivery { services.append(.init(service: delivery)) }
-        services += [.init(service: alerts), .init(service: ingest), .init(service: mqtt)]
+        services += [.init(service: alerts), .init(service: ingest), .init(service: mqtt),
+                     .init(service: SnapshotRetentionService(store: snapshots, clock: clock, logger: logger))]
         if let http = settings.http {
             let (deviceMQTT, alertMQTT) = (mqtt, alerts.mqtt)
-            let api = GatewayAPI(
+            var api = GatewayAPI(
                 auth: BearerAuth(tokens: configuration.apiTokens), database: database, workOrders: alerts.workOrders,
                 devices: DeviceDesk(database: database, host: host), alerts: alerts.alertDesk, host: host, metrics: metrics,
                 connections: { ["devices": deviceMQTT.isConnected, "alerts": alertMQTT.isConnected] },
                 inboxStalls: { deviceMQTT.client.inbox.stalls },
                 isBrokerConnected: { deviceMQTT.isConnected }, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
             )
+            api.push = EventPushIntake(submit: { message in await ingest.submit(message) }, snapshots: snapshots,
+                                       maxPushBytes: http.maxPushBytes, maxImageBytes: http.maxImageBytes)
             let boundPort = self.boundPort
             let application = Application(
                 router: api.router(),

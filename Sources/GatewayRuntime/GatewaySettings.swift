@@ -23,6 +23,10 @@ public struct GatewaySettings: Sendable {
     public var messageTarget: DeliveryTarget?
     /// `--http`: the HTTP API (work-order status callback, health). Off when `nil`.
     public var http: HTTPServerSettings?
+    /// `--snapshot-dir`: where pushed snapshots are kept (default: the database path + `.snapshots`).
+    public var snapshotDirectory: String?
+    /// `--snapshot-retention`: how long a snapshot is kept before it is deleted. Default 30 days.
+    public var snapshotRetentionSeconds: Int = 30 * 86_400
 
     public init(broker: BrokerAddress, databasePath: String) {
         self.broker = broker

@@ -33,7 +33,9 @@ struct Check: ParsableCommand {
                 + "\(registry.devices.count) devices "
                 + "(access control \(families[.accessControl] ?? 0), elderly care \(families[.elderlyCare] ?? 0), "
                 + "public safety \(families[.publicSafety] ?? 0)), \(configuration.ruleBook.rules.count) rules, "
-                + "\(configuration.ruleBook.overrides.count) overrides, \(configuration.silences.count) silences")
+                + "\(configuration.ruleBook.overrides.count) overrides, \(configuration.silences.count) silences, "
+                + "\(registry.products.products.count) vendor products (\(registry.devices.values.count { $0.binding != nil }) bound devices, "
+                + "\(registry.devices.values.count { $0.pushSecretSHA256 != nil }) HTTP push devices)")
         } catch {
             for issue in error.issues { printError(issue.description) }
             printError("\(file): \(error.issues.count) error(s)")

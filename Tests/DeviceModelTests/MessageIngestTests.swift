@@ -483,7 +483,7 @@ struct MessageIngestTests {
         var messages: [DeviceMessage]
         var format: String { "batch" }
         func handles(topic: String) -> Bool { topic.hasPrefix("batch/") }
-        func decode(topic: String, payload: Data, registry: DeviceRegistry) throws(Rejection) -> [DeviceMessage] {
+        func decode(_ raw: RawMessage, registry: DeviceRegistry) throws(Rejection) -> [DeviceMessage] {
             messages
         }
     }

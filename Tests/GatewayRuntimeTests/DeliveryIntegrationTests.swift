@@ -226,7 +226,12 @@ import Testing
                 let template = try #require(RelativeMessageTemplate(rawValue: body["template_id"] as? String ?? ""))
                 let text = template.render(params, signature: "【智慧社区】")
                 #expect(text.count <= RelativeMessageTemplate.singleSegmentLength, "\(text)")
-                #expect(!text.contains("141") && !text.contains("12") && !text.contains("501"))
+                // No health values: the readings (battery 12, heart rate 141) appear in no parameter.
+                // (The rendered text carries a "MM-dd HH:mm" time, which may itself contain "12".)
+                let place = params["place"] ?? ""
+                #expect(!params.values.contains { $0.contains("141") } && !place.contains("501"), "\(params)")
+                #expect(!params.keys.contains { ["battery", "heart_rate", "value", "reading"].contains($0) }, "\(params)")
+                #expect(!text.contains("141") && !text.contains("501"), "\(text)")
             }
             // Rate limit: at most 4 per recipient per hour; the rest are recorded as rate-limited.
             for index in 0..<6 {

@@ -14,7 +14,12 @@ import Yams
 ///   `sms`/`wechat` (default `[sms]` when a phone is given), `notify` `critical`|`all`, default `critical`).
 /// - `devices[]`: `id`, `type`, `community`, `grid`, `building`/`unit`/`floor`/`room` or `zone`, `vendor`,
 ///   `model`, `serial`, `installer`, `state` (`registered`|`commissioned`|`decommissioned`, default
-///   `registered`), `resident` (elderly monitors only), `report_interval` (duration, default per type).
+///   `registered`), `resident` (elderly monitors only), `report_interval` (duration, default per type),
+///   `binding` (vendorProtocol alink|onenet|iotda, `product`, `name`: the device's vendor MQTT identity),
+///   `push_secret_sha256` (devices that push events over HTTP: Hikvision ISAPI, Dahua).
+/// - `vendor_products[]`: vendorProtocol, `product`, `device_type`, `properties` (identifier → metric, or
+///   `{metric, scale}`, or `{events: {value: event}}`), `events` (identifier → event). See
+///   ``VendorProductReader``.
 ///
 /// Every problem is reported with its `file:line:column`, all at once.
 public enum RegistryLoader {
@@ -83,7 +88,7 @@ public enum RegistryLoader {
         }
         var issues: [ValidationIssue] = []
         var draft = RegistryDraft()
-        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences", "forwarding", "api_tokens"], issues: &issues) else {
+        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences", "forwarding", "api_tokens", "vendor_products"], issues: &issues) else {
             throw ConfigError.invalid(issues)
         }
         draft.origins = top.origins
@@ -120,6 +125,7 @@ public enum RegistryLoader {
                 draft.devices.append(device)
             }
         }
+        draft.products = VendorProductReader.read(top, file: file, issues: &issues)
         return (draft, top, issues)
     }
 
@@ -177,7 +183,7 @@ public enum RegistryLoader {
     private static func readDevice(_ node: Node, file: String, path: String, issues: inout [ValidationIssue]) -> DeviceDraft? {
         let keys: Set<String> = [
             "id", "type", "community", "grid", "vendor", "model", "serial", "installer", "state", "resident",
-            "building", "unit", "floor", "room", "zone", "report_interval",
+            "building", "unit", "floor", "room", "zone", "report_interval", "binding", "push_secret_sha256",
         ]
         guard let record = YAMLRecord(node, file: file, path: path, allowedKeys: keys, issues: &issues) else { return nil }
         var device = DeviceDraft()
@@ -197,7 +203,16 @@ public enum RegistryLoader {
         device.room = record.scalar("room", issues: &issues)
         device.zone = record.scalar("zone", issues: &issues)
         device.reportInterval = record.scalar("report_interval", issues: &issues)
+        device.pushSecretSHA256 = record.scalar("push_secret_sha256", issues: &issues)
         device.origins = record.origins
+        if let bindingNode = record.values["binding"],
+           let binding = YAMLRecord(bindingNode, file: file, path: "\(path).binding", allowedKeys: ["protocol", "product", "name"],
+                                    issues: &issues) {
+            device.binding = BindingDraft(vendorProtocol: binding.scalar("protocol", issues: &issues),
+                                          product: binding.scalar("product", issues: &issues),
+                                          name: binding.scalar("name", issues: &issues))
+            for (key, location) in binding.origins.fields { device.origins.fields["binding.\(key)"] = location }
+        }
         return device
     }
 

@@ -23,6 +23,8 @@ struct GatewayAPI: Sendable {
     let clock: @Sendable () -> Int64
     let maxBodyBytes: Int
     let logger: Logger
+    /// HTTP event pushes (Hikvision ISAPI, Dahua); off when `nil`.
+    var push: EventPushIntake? = nil
 
     /// Page sizes above this are refused (400).
     static let maxPageSize = 200
@@ -39,6 +41,7 @@ struct GatewayAPI: Sendable {
         addDeviceRoutes(to: router)
         addAlertRoutes(to: router)
         addRecordRoutes(to: router)
+        addPushRoutes(to: router)
         return router
     }
 

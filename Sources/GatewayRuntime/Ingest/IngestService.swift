@@ -22,12 +22,15 @@ public struct IngestService: Service, CustomStringConvertible {
     let clock: @Sendable () -> Int64
     let batchSize: Int
     let logger: Logger
+    /// Sends a protocol reply (Alink, OneNET) to the device, after the message it answers is committed.
+    let publishReply: @Sendable (DeviceReply) -> Void
 
     public init(
         inbox: BoundedInbox<InboundMessage>, database: DatabasePool, ingest: MessageIngest,
         counters: IngestCounters, metrics: GatewayMetrics, alerts: AlertEngineHost, clock: @escaping @Sendable () -> Int64, batchSize: Int = 512,
-        logger: Logger
+        logger: Logger, publishReply: @escaping @Sendable (DeviceReply) -> Void = { _ in }
     ) {
+        self.publishReply = publishReply
         self.alerts = alerts
         self.metrics = metrics
         self.inbox = inbox
@@ -53,24 +56,34 @@ public struct IngestService: Service, CustomStringConvertible {
     /// Never the registry: service descriptions end up in errors and logs.
     public var description: String { "IngestService" }
 
-    func process(_ batch: [InboundMessage]) async {
+    /// Ingests one HTTP push like an MQTT message, returning once it is committed: the pusher gets its
+    /// answer (stored, a duplicate, or rejected and dead-lettered) only when the answer is durable.
+    public func submit(_ message: InboundMessage) async -> IngestReceipt {
+        await process([message])[0]
+    }
+
+    @discardableResult
+    func process(_ batch: [InboundMessage]) async -> [IngestReceipt] {
         let now = clock()
         let registry = alerts.registry
         let decided = batch.map { message in
-            (message, ingest.process(topic: message.topic, payload: message.payload, registry: registry, now: now))
+            let raw = RawMessage(topic: message.topic, payload: message.payload, receivedAt: now, media: message.media)
+            return (message, message.preRejected.map { IngestOutcome.rejected($0) } ?? ingest.process(raw, registry: registry, now: now))
         }
         var attempt = 0
         while true {
             do {
-                let ((stored, duplicates, ruleTime), transitions) = try await write(decided, receivedAt: now)
+                let ((receipts, ruleTime), transitions) = try await write(decided, receivedAt: now)
                 AlertLog.log(transitions, logger: logger)
                 let rejected = decided.compactMap { _, outcome in
                     if case let .rejected(rejection) = outcome { rejection.reason } else { nil }
                 }
+                let stored = receipts.reduce(0) { $0 + $1.stored }, duplicates = receipts.reduce(0) { $0 + $1.duplicates }
                 counters.record(received: batch.count, stored: stored, duplicates: duplicates, rejected: rejected)
                 metrics.recordIngest(received: batch.count, stored: stored, duplicates: duplicates, rejected: rejected, ruleTime: ruleTime)
+                answer(decided, now: now)
                 log(decided)
-                return
+                return receipts
             } catch {
                 attempt += 1
                 logger.error("storing a batch failed; retrying", metadata: [
@@ -83,35 +96,59 @@ public struct IngestService: Service, CustomStringConvertible {
 
     /// One transaction: events (new ones are evaluated by the rule engine; redeliveries are not),
     /// dead letters, device state, alert transitions and their publications.
-    private func write(_ decided: [(InboundMessage, IngestOutcome)], receivedAt: Int64) async throws -> ((Int, Int, Duration), [AlertTransition]) {
+    private func write(_ decided: [(InboundMessage, IngestOutcome)], receivedAt: Int64) async throws -> (([IngestReceipt], Duration), [AlertTransition]) {
         try await database.writeWithoutTransaction { [store, alerts] db in
             try alerts.transact(db) { db, engine in
-                var stored = 0, duplicates = 0
+                var receipts: [IngestReceipt] = []
                 var transitions: [AlertTransition] = []
                 var ruleTime = Duration.zero
                 let clock = ContinuousClock()
                 for (message, outcome) in decided {
+                    var receipt = IngestReceipt()
                     switch outcome {
                     case let .accepted(messages):
                         for deviceMessage in messages {
                             if try store.insert(deviceMessage, receivedAt: receivedAt, in: db) {
-                                stored += 1
+                                receipt.stored += 1
                                 try commissionIfNew(deviceMessage.deviceID, engine: &engine, now: receivedAt, in: db)
                                 let started = clock.now
                                 transitions += engine.receive(deviceMessage, now: receivedAt)
                                 ruleTime += clock.now - started
                             } else {
-                                duplicates += 1
+                                receipt.duplicates += 1
                             }
                         }
                     case let .rejected(rejection):
+                        receipt.rejection = rejection
                         try store.insertDeadLetter(topic: message.topic, payload: message.payload, rejection: rejection,
                                                    receivedAt: receivedAt, in: db)
                     }
+                    receipts.append(receipt)
                 }
-                return ((stored, duplicates, ruleTime), transitions)
+                return ((receipts, ruleTime), transitions)
             }
         }
+    }
+
+    /// After the commit: protocol replies to the devices that expect one, and the unknown-code metric.
+    private func answer(_ decided: [(InboundMessage, IngestOutcome)], now: Int64) {
+        for (message, outcome) in decided {
+            if case let .accepted(messages) = outcome {
+                for deviceMessage in messages where deviceMessage.eventName == DeviceMessage.unknownVendorEvent {
+                    metrics.recordUnknownVendorCode(format: deviceMessage.format)
+                }
+            }
+            guard message.media.isEmpty, !message.topic.hasPrefix("devices/") else { continue }
+            let raw = RawMessage(topic: message.topic, payload: message.payload, receivedAt: now)
+            if let reply = ingest.reply(to: raw, outcome: outcome) { publishReply(reply) }
+        }
+    }
+
+    /// The gateway's answer about one message, once committed.
+    public struct IngestReceipt: Sendable {
+        public var stored = 0
+        public var duplicates = 0
+        public var rejection: Rejection?
     }
 
     /// A registered device's first valid message commissions it (registered → commissioned), recorded in

@@ -43,6 +43,19 @@ public final class GatewayMetrics: Sendable {
         ruleEvaluation.record(ruleTime)
     }
 
+    /// A vendor code or thing-model identifier without a mapping, stored as `vendor.unknown`.
+    func recordUnknownVendorCode(format: String) {
+        registry.makeCounter(descriptor: Self.name("ingest", "vendor_unknown_codes", "total",
+                                                   "Vendor codes and identifiers without a mapping (stored as vendor.unknown), by format"),
+                             labels: [("format", format)]).increment()
+    }
+
+    /// An HTTP event push refused before ingest (unknown device, bad secret, too large, not an event).
+    func recordPushRefused(format: String, reason: String) {
+        registry.makeCounter(descriptor: Self.name("push", "refused", "total", "HTTP event pushes refused, by format and reason"),
+                             labels: [("format", format), ("reason", reason)]).increment()
+    }
+
     /// The text exposition, with gauges refreshed from the database and the connections.
     func render(database: DatabasePool, now: Int64, connections: [String: Bool], inboxStalls: Int) throws -> String {
         for (name, up) in connections {

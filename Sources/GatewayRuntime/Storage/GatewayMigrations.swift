@@ -186,6 +186,44 @@ public enum GatewayMigrations {
                 CREATE INDEX audit_log_by_time ON audit_log (at);
                 """)
         }
+        migrator.registerMigration("v5-native-keys") { db in
+            // Vendor formats carry their own identity per reading (Hikvision serialNo, Dahua RecNo, the
+            // identifiers of a thing-model post): distinct events of one device in one second are all kept,
+            // a redelivered one still once. SQLite cannot change a table's UNIQUE constraint: rebuild.
+            try db.execute(sql: """
+                CREATE TABLE events_v5 (
+                    id INTEGER PRIMARY KEY,
+                    device_id TEXT NOT NULL,
+                    community TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    ts INTEGER NOT NULL,
+                    native_key TEXT NOT NULL DEFAULT '',
+                    received_at INTEGER NOT NULL,
+                    event TEXT,
+                    body TEXT NOT NULL,
+                    format TEXT NOT NULL,
+                    UNIQUE (device_id, channel, ts, native_key)
+                );
+                INSERT INTO events_v5 (id, device_id, community, channel, ts, native_key, received_at, event, body, format)
+                    SELECT id, device_id, community, channel, ts, '', received_at, event, body, format FROM events;
+                DROP TABLE events;
+                ALTER TABLE events_v5 RENAME TO events;
+                CREATE INDEX events_by_received ON events (received_at);
+                CREATE INDEX events_by_device ON events (device_id, ts);
+
+                -- Snapshots pushed with events (face terminals, cameras): files named by content hash,
+                -- deleted when their retention ends.
+                CREATE TABLE snapshots (
+                    sha256 TEXT PRIMARY KEY,
+                    bytes INTEGER NOT NULL,
+                    content_type TEXT NOT NULL,
+                    device_id TEXT NOT NULL,
+                    stored_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE INDEX snapshots_by_expiry ON snapshots (expires_at);
+                """)
+        }
         return migrator
     }
 }

@@ -16,11 +16,11 @@ public struct IngestStore: Sendable {
     public func insert(_ message: DeviceMessage, receivedAt: Int64, in db: Database) throws -> Bool {
         // Cached statements: the hot path neither re-parses nor re-authorizes SQL for every message.
         try db.cachedStatement(sql: """
-                INSERT INTO events (device_id, community, channel, ts, received_at, event, body, format)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (device_id, channel, ts) DO NOTHING
+                INSERT INTO events (device_id, community, channel, ts, native_key, received_at, event, body, format)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (device_id, channel, ts, native_key) DO NOTHING
                 """).execute(arguments: [
-                message.deviceID, message.community, message.channel.rawValue, message.ts, receivedAt,
+                message.deviceID, message.community, message.channel.rawValue, message.ts, message.nativeKey, receivedAt,
                 message.eventName, EventBody.json(message.body), message.format,
             ])
         guard db.changesCount > 0 else { return false }

@@ -1,0 +1,171 @@
+import Crypto
+import DeviceModel
+import Foundation
+import Hummingbird
+import MultipartKit
+import NIOCore
+import NIOFoundationCompat
+import HTTPTypes
+
+/// What the push routes need from the rest of the gateway.
+struct EventPushIntake: Sendable {
+    /// Ingests one push like an MQTT message and returns once committed.
+    let submit: @Sendable (InboundMessage) async -> IngestService.IngestReceipt
+    let snapshots: SnapshotStore
+    let maxPushBytes: Int
+    let maxImageBytes: Int
+    /// At most this many images per push are kept.
+    var maxImages = 8
+}
+
+/// `POST /api/v1/push/isapi/{deviceId}` and `POST /api/v1/push/dahua/{deviceId}`: devices that push events
+/// over HTTP (Hikvision ISAPI "HTTP listening", Dahua event upload).
+///
+/// The device authenticates with its own secret (devices.yaml `push_secret_sha256`), presented as
+/// `X-Device-Secret`, `Authorization: Bearer …`, HTTP Basic (any user name, the secret as password) or a
+/// `secret` query parameter (for firmware that can only be given a URL); compared in constant time.
+/// Unknown devices and wrong secrets get the same 401 and are counted by reason.
+/// Bodies: `multipart/form-data` (the event part plus JPEG snapshots), bare JSON, XML, or Dahua text.
+/// Snapshots are stored by content hash before the event is ingested; the answer (200 stored or duplicate,
+/// 400 rejected and dead-lettered) comes only after the event is committed.
+extension GatewayAPI {
+    func addPushRoutes(to router: Router<BasicRequestContext>) {
+        guard let push else { return }
+        for format in ["isapi", "dahua"] {
+            router.post("/api/v1/push/\(format)/{deviceId}") { request, context in
+                try await receivePush(format: format, request, context: context, intake: push)
+            }
+        }
+    }
+
+    private func receivePush(format: String, _ request: Request, context: BasicRequestContext, intake: EventPushIntake) async throws -> Response {
+        let deviceID = try authenticateDevice(format: format, request, context: context)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: intake.maxPushBytes)
+        } catch {
+            metrics.recordPushRefused(format: format, reason: "too_large")
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "push body is larger than \(intake.maxPushBytes) bytes")
+        }
+        let topic = "push/\(format)/\(deviceID)"
+        var message = InboundMessage(topic: topic, payload: Data(buffer: buffer))
+        let contentType = request.headers[.contentType] ?? ""
+        if let boundary = Self.multipartBoundary(contentType) {
+            let parts: [MultipartPart]
+            do {
+                parts = try Self.parseMultipart(buffer, boundary: boundary)
+            } catch {
+                parts = []
+            }
+            let event = parts.first(where: Self.isEventPart)
+            let images = parts.filter { ($0.headers.first(name: "Content-Type") ?? "").lowercased().hasPrefix("image/") }
+            if let oversized = images.first(where: { $0.body.readableBytes > intake.maxImageBytes }) {
+                metrics.recordPushRefused(format: format, reason: "image_too_large")
+                throw APIError(.contentTooLarge, code: "image_too_large",
+                               message: "an image of \(oversized.body.readableBytes) bytes exceeds \(intake.maxImageBytes) bytes")
+            }
+            if let event {
+                message.payload = Data(buffer: event.body)
+                let now = clock()
+                for image in images.prefix(intake.maxImages) {
+                    let type = (image.headers.first(name: "Content-Type") ?? "image/jpeg").lowercased()
+                    message.media.append(try await intake.snapshots.store(Data(buffer: image.body), contentType: type,
+                                                                          deviceID: deviceID, now: now))
+                }
+            } else {
+                message.preRejected = Rejection(.invalidPayload, parts.isEmpty
+                    ? "multipart body could not be parsed (boundary \"\(boundary.prefix(70))\")"
+                    : "multipart body has no event part (JSON, XML or text) among \(parts.count) parts", deviceID: deviceID)
+            }
+        }
+        let receipt = await intake.submit(message)
+        if let rejection = receipt.rejection {
+            throw APIError(.badRequest, code: rejection.reason.rawValue, message: rejection.detail)
+        }
+        return JSONResponse.response(PushReply(stored: receipt.stored, duplicates: receipt.duplicates,
+                                               snapshots: message.media.map(\.sha256)))
+    }
+
+    private struct PushReply: Encodable {
+        var status = "ok"
+        var stored: Int
+        var duplicates: Int
+        var snapshots: [String]
+    }
+
+    /// The pushing device, authenticated by its secret; 401 for an unknown device or a wrong secret alike.
+    private func authenticateDevice(format: String, _ request: Request, context: BasicRequestContext) throws -> String {
+        let refused = APIError(.unauthorized, code: "unauthorized", message: "unknown device or wrong push secret")
+        guard let deviceID = context.parameters.get("deviceId"), ContactRules.isValidIdentifier(deviceID),
+              let device = host.registry.device(deviceID) else {
+            metrics.recordPushRefused(format: format, reason: "unknown_device")
+            throw refused
+        }
+        guard let expected = device.pushSecretSHA256 else {
+            metrics.recordPushRefused(format: format, reason: "push_not_enabled")
+            throw refused
+        }
+        guard let presented = Self.presentedSecret(request), presented.utf8.count <= 512,
+              Self.constantTimeEqual(APIToken.hash(presented), expected) else {
+            metrics.recordPushRefused(format: format, reason: "bad_secret")
+            throw refused
+        }
+        return deviceID
+    }
+
+    static func presentedSecret(_ request: Request) -> String? {
+        if let header = request.headers[HTTPField.Name("X-Device-Secret")!], !header.isEmpty { return header }
+        if let authorization = request.headers[.authorization] {
+            let lower = authorization.lowercased()
+            if lower.hasPrefix("bearer ") { return String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+            if lower.hasPrefix("basic "), let data = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+               let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") {
+                return String(text[text.index(after: colon)...])
+            }
+        }
+        return request.uri.queryParameters.get("secret")
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        var difference: UInt8 = x.count == y.count ? 0 : 1
+        for (p, q) in zip(x, y) { difference |= p ^ q }
+        return difference == 0
+    }
+
+    static func multipartBoundary(_ contentType: String) -> String? {
+        let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let type = parts.first?.lowercased(), type.hasPrefix("multipart/") else { return nil }
+        for parameter in parts.dropFirst() where parameter.lowercased().hasPrefix("boundary=") {
+            let value = parameter.dropFirst("boundary=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            return value.isEmpty || value.count > 200 ? nil : value
+        }
+        return nil
+    }
+
+    /// The parts of a multipart body (at most 32), with MultipartKit's streaming parser.
+    static func parseMultipart(_ buffer: ByteBuffer, boundary: String) throws -> [MultipartPart] {
+        let parser = MultipartParser(boundary: boundary)
+        var parts: [MultipartPart] = []
+        var headers = HTTPHeaders()
+        var body = ByteBuffer()
+        parser.onHeader = { name, value in headers.add(name: name, value: value) }
+        parser.onBody = { chunk in body.writeBuffer(&chunk) }
+        parser.onPartComplete = {
+            if parts.count < 32 { parts.append(MultipartPart(headers: headers, body: body)) }
+            headers = HTTPHeaders()
+            body = ByteBuffer()
+        }
+        try parser.execute(buffer)
+        return parts
+    }
+
+    /// The event document of a push: a JSON, XML or text part (by content type, or by its first byte).
+    static func isEventPart(_ part: MultipartPart) -> Bool {
+        let type = (part.headers.first(name: "Content-Type") ?? "").lowercased()
+        if type.hasPrefix("image/") { return false }
+        if type.contains("json") || type.contains("xml") || type.hasPrefix("text/") { return true }
+        let first = part.body.readableBytesView.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+        return first == UInt8(ascii: "{") || first == UInt8(ascii: "<")
+    }
+}
