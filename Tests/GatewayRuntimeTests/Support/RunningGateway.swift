@@ -90,6 +90,36 @@ enum TestRegistry {
              vendor: V, model: M, serial: S3, installer: inst-wang, state: commissioned}
           - {id: gas-old, type: gas_sensor, community: xingfuli, grid: "330106005001", building: "3", zone: 厨房,
              vendor: V, model: M, serial: S4, installer: inst-wang, state: decommissioned}
+          - {id: band-alink, type: wristband, community: xingfuli, grid: "330106005001", building: "3", room: "501",
+             vendor: V, model: M, serial: S5, installer: inst-wang, resident: res-1, state: commissioned,
+             binding: {protocol: alink, product: a1Band, name: "DN0001"}}
+          - {id: smoke-onenet, type: smoke_sensor, community: xingfuli, grid: "330106005001", building: "3", zone: 走廊,
+             vendor: V, model: M, serial: S6, installer: inst-wang, state: commissioned,
+             binding: {protocol: onenet, product: Qm8s, name: "863488052311555"}}
+          - {id: band-iotda, type: wristband, community: xingfuli, grid: "330106005001", building: "3", room: "501",
+             vendor: V, model: M, serial: S7, installer: inst-wang, resident: res-1, state: commissioned,
+             binding: {protocol: iotda, product: 64f1, name: "64f1_node1"}}
+          - {id: door-hik, type: access_terminal, community: cuiyuan1, grid: "330106007001", building: "2", zone: 单元门,
+             vendor: Hikvision, model: DS-K1T671M, serial: S8, installer: inst-wang, state: commissioned,
+             push_secret_sha256: "\(APIToken.hash(doorSecret))"}
+          - {id: cam-hik, type: video_analytics, community: xingfuli, grid: "330106005001", zone: 消防通道,
+             vendor: Hikvision, model: iDS, serial: S9, installer: inst-wang, state: commissioned,
+             push_secret_sha256: "\(APIToken.hash(cameraSecret))"}
+        vendor_products:
+          - protocol: alink
+            product: a1Band
+            device_type: wristband
+            properties: {HeartRate: heart_rate, BatteryPercentage: battery}
+            events: {FallAlarm: fall_detected}
+          - protocol: onenet
+            product: Qm8s
+            device_type: smoke_sensor
+            properties: {smoke_sensor_status: {events: {alarm: smoke_alarm, normal: smoke_clear}}}
+          - protocol: iotda
+            product: 64f1
+            device_type: wristband
+            properties: {VitalSigns.heartRate: heart_rate}
+            events: {Alarm.fall: fall_detected}
         rules:
           - id: elder.fall
             title: 跌倒报警
@@ -102,6 +132,17 @@ enum TestRegistry {
             severity: critical
             applies_to: [smoke_sensor]
             event: {names: [smoke_alarm], resolve_on: [smoke_clear]}
+          - id: access.door_forced
+            title: 门被强行打开
+            severity: major
+            applies_to: [access_terminal]
+            event: {names: [door_forced]}
+            auto_resolve: false
+          - id: safety.fire_lane
+            title: 消防通道占用
+            severity: major
+            applies_to: [video_analytics]
+            event: {names: [fire_lane_blocked], resolve_on: [fire_lane_cleared]}
           - id: elder.battery_low
             title: 设备电量低
             severity: warning
@@ -121,6 +162,8 @@ enum TestRegistry {
         """ }
 
     static let workOrderToken = "wo-secret-token-0123456789"
+    static let doorSecret = "door-push-secret-42"
+    static let cameraSecret = "camera-push-secret-43"
 
     static let configuration: GatewayConfiguration = try! RegistryLoader.parseConfiguration(yaml, file: "test-registry.yaml")
     static var registry: DeviceRegistry { configuration.registry }
