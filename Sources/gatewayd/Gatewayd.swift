@@ -80,8 +80,14 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("message-url"), help: "SMS/WeChat message gateway endpoint for relatives. [env: GATEWAYD_MESSAGE_URL]")
     var messageURL: String?
 
-    @Option(help: "HTTP API address host:port (health, work-order status callback). [env: GATEWAYD_HTTP]")
+    @Option(help: "HTTP API address host:port (API, health, work-order status callback, device event pushes). [env: GATEWAYD_HTTP]")
     var http: String?
+
+    @Option(name: .customLong("snapshot-dir"), help: "Where snapshots pushed with events (face terminals, cameras) are kept. [env: GATEWAYD_SNAPSHOT_DIR, default: <db>.snapshots]")
+    var snapshotDir: String?
+
+    @Option(name: .customLong("snapshot-retention"), help: "How long snapshots are kept before deletion, e.g. 7d, 72h. [env: GATEWAYD_SNAPSHOT_RETENTION, default: 30d]")
+    var snapshotRetention: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error. [env: GATEWAYD_LOG_LEVEL, default: info]")
     var logLevel: String?
@@ -119,6 +125,13 @@ struct Run: AsyncParsableCommand {
                 settings.messageTarget = DeliveryTarget(kind: .message, url: try checkedURL(url), bearerToken: environment["GATEWAYD_MESSAGE_TOKEN"])
             }
             if let address = http ?? environment["GATEWAYD_HTTP"] { settings.http = try HTTPServerSettings(address) }
+            settings.snapshotDirectory = snapshotDir ?? environment["GATEWAYD_SNAPSHOT_DIR"]
+            if let text = snapshotRetention ?? environment["GATEWAYD_SNAPSHOT_RETENTION"] {
+                guard let seconds = DurationText.seconds(text), seconds >= 3600 else {
+                    throw ConfigurationError("--snapshot-retention expects a duration of at least 1h, e.g. 30d, got \"\(text)\"")
+                }
+                settings.snapshotRetentionSeconds = seconds
+            }
             let gateway = try Gateway(settings: settings, configuration: configuration, logger: logger)
             try await gateway.run()
         } catch let error as ConfigurationError {

@@ -245,6 +245,10 @@ import Testing
                                               body: Self.multipart(json: "", image: Self.jpeg).withoutJSONPart(),
                                               contentType: "multipart/form-data; boundary=MIME_boundary_7f3a", headers: secret)
             #expect(noEvent.status == 400, "\(noEvent.text)")
+            let recorded = try await gateway.gateway.database.read { db in
+                try Data.fetchOne(db, sql: "SELECT payload FROM dead_letters WHERE detail LIKE '%no event part%'")
+            } ?? Data()
+            #expect(!recorded.isEmpty && !recorded.contains(0xD8), "the dead letter names the parts, without the image")
             let big = Data(repeating: 0x11, count: 100 * 1024)
             let oversized = try await Self.push(api, "/api/v1/push/isapi/door-hik",
                                                 body: Self.multipart(json: Self.accessEvent(minor: 75, serial: 10, at: nowMillis()), image: big),

@@ -142,6 +142,10 @@ struct DeviceView: Encodable {
     var online: Bool
     var lastSeenAt: Int64?
     var maintenanceUntil: Int64?
+    /// The vendor MQTT identity, when the device speaks Alink, OneNET or IoTDA.
+    var binding: VendorBinding?
+    /// Whether the device may push events over HTTP (its secret itself is never shown).
+    var httpPush: Bool
 
     init(_ device: Device, state live: Live?, maintenance: Silence?) {
         id = device.id
@@ -160,11 +164,13 @@ struct DeviceView: Encodable {
         online = live?.online ?? false
         lastSeenAt = live?.lastSeenAt
         maintenanceUntil = maintenance?.until
+        binding = device.binding
+        httpPush = device.pushSecretSHA256 != nil
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, type, family, community, grid, vendor, model, serial, installer, state, location, resident, online
-        case reportIntervalS = "report_interval_s", lastSeenAt = "last_seen_at", maintenanceUntil = "maintenance_until"
+        case id, type, family, community, grid, vendor, model, serial, installer, state, location, resident, online, binding
+        case httpPush = "http_push", reportIntervalS = "report_interval_s", lastSeenAt = "last_seen_at", maintenanceUntil = "maintenance_until"
     }
 }
 

@@ -73,6 +73,10 @@ extension GatewayAPI {
                                                                           deviceID: deviceID, now: now))
                 }
             } else {
+                // The dead letter records the parts' headers, never an image's bytes (biometric data).
+                message.payload = Data(parts.map { part in
+                    part.headers.map { "\($0.name): \($0.value)" }.joined(separator: "; ") + " (\(part.body.readableBytes) bytes)"
+                }.joined(separator: "\n").utf8)
                 message.preRejected = Rejection(.invalidPayload, parts.isEmpty
                     ? "multipart body could not be parsed (boundary \"\(boundary.prefix(70))\")"
                     : "multipart body has no event part (JSON, XML or text) among \(parts.count) parts", deviceID: deviceID)
