@@ -24,7 +24,9 @@ struct Simulate: AsyncParsableCommand {
             within its type's normal ranges (heart rate 60–85, SpO2 95–99, battery 60–100, smoke value 0–50, \
             0–3 %LEL, …); access terminals and cameras also report people passing (face_auth_passed). Topics and \
             payloads follow the README's MQTT contract; `ts` is the current time in epoch ms, strictly \
-            increasing per device and channel, so the gateway stores every message once.
+            increasing per device and channel, so the gateway stores every message once. A device with a vendor \
+            `binding` publishes what its product mapping can express in its platform's format (Alink, OneNET, \
+            IoTDA topics and JSON), the rest on the canonical topics.
 
             Every --incidents interval one incident is injected, each family in turn: fall_detected \
             (wristband or fall radar), sos (SOS pendant), a heart rate of 135 held over 2 min 15 s of device \
@@ -112,7 +114,8 @@ struct Simulate: AsyncParsableCommand {
         }
         let publisher = try SimulationPublisher(broker: address, qos: qos, username: mqttUsername ?? environment["GATEWAYD_MQTT_USERNAME"],
                                                 password: environment["GATEWAYD_MQTT_PASSWORD"],
-                                                caFile: mqttCAFile ?? environment["GATEWAYD_MQTT_CA_FILE"])
+                                                caFile: mqttCAFile ?? environment["GATEWAYD_MQTT_CA_FILE"],
+                                                vendor: VendorWire(products: configuration.registry.products))
         do {
             try await publisher.connect(timeout: .seconds(10))
         } catch {

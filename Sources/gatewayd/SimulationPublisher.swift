@@ -19,10 +19,13 @@ final class SimulationPublisher: Sendable {
 
     let broker: BrokerAddress
     let qos: Int32
+    /// Devices with a vendor binding publish in their platform's format.
+    let vendor: VendorWire?
     private let client: MosquittoClient
     private let link = Mutex<Link>(.connecting)
 
-    init(broker: BrokerAddress, qos: Int32, username: String?, password: String?, caFile: String?) throws {
+    init(broker: BrokerAddress, qos: Int32, username: String?, password: String?, caFile: String?, vendor: VendorWire? = nil) throws {
+        self.vendor = vendor
         self.broker = broker
         self.qos = qos
         var options = MQTTOptions(broker: broker, clientID: "gatewayd-simulate-\(UUID().uuidString.prefix(8).lowercased())")
@@ -72,7 +75,11 @@ final class SimulationPublisher: Sendable {
 
     /// Publishes one message; libmosquitto queues it while the broker is away (QoS ≥ 1).
     func publish(_ message: SimulatedMessage, ts: Int64) throws {
-        try client.publish(topic: message.topic, payload: message.payload(ts: ts), qos: qos)
+        if let vendor, let (topic, payload) = vendor.wire(message, ts: ts) {
+            try client.publish(topic: topic, payload: payload, qos: qos)
+        } else {
+            try client.publish(topic: message.topic, payload: message.payload(ts: ts), qos: qos)
+        }
     }
 
     /// Waits until every publication is acknowledged, at most `timeout`; returns how many are still pending.
