@@ -17,10 +17,12 @@ public struct AlertEngine: Sendable {
     private var ruleTable: [AlertRule] = []
     private var ruleNumbers: [AlertRule: Int32] = [:]
     private var ruleSets: [[Int32]: [Int32]] = [:]
-    private var rulesByDevice: [String: [Int32]] = [:]
-    /// The absence rules of each device, and the devices that have any, sorted (deterministic scans).
-    private var absenceByDevice: [String: [Int32]] = [:]
-    private var absenceDevices: [String] = []
+    /// By the device's position in the registry's ``DeviceTable`` (8 bytes a device, no hashing slack).
+    private var rulesByPosition: [[Int32]?] = []
+    /// The absence rules of each device, and the positions of the devices that have any, sorted by device
+    /// id (deterministic scans).
+    private var absenceByPosition: [[Int32]?] = []
+    private var absencePositions: [Int32] = []
     /// Keys whose ``KeyState`` changed since the last ``takeChangedKeys()``.
     private var changedKeys: Set<AlertKey> = []
     /// Absence limits are minutes to hours: scanning every device for them once per this many ms (not on
@@ -54,21 +56,27 @@ public struct AlertEngine: Sendable {
     public mutating func upsert(device: Device) {
         registry.upsert(device)
         registryRevision += 1
-        let hadAbsence = absenceByDevice[device.id] != nil
-        index(device)
-        let hasAbsence = absenceByDevice[device.id] != nil
+        guard let position = registry.devices.position(of: device.id) else { return }
+        let hadAbsence = position < absenceByPosition.count && absenceByPosition[position] != nil
+        index(device, at: position)
+        let hasAbsence = absenceByPosition[position] != nil
         if hadAbsence != hasAbsence {
             if hasAbsence {
-                absenceDevices.insert(device.id, at: Self.insertionIndex(of: device.id, in: absenceDevices))
+                absencePositions.insert(Int32(position), at: insertionIndex(of: device.id, in: absencePositions))
             } else {
-                absenceDevices.removeAll { $0 == device.id }
+                absencePositions.removeAll { $0 == Int32(position) }
             }
         }
     }
 
     public mutating func update(silences: [Silence]) { self.silences = silences }
 
-    public func rules(for deviceID: String) -> [AlertRule] { (rulesByDevice[deviceID] ?? []).map { ruleTable[Int($0)] } }
+    public func rules(for deviceID: String) -> [AlertRule] { (ruleNumbers(of: deviceID) ?? []).map { ruleTable[Int($0)] } }
+
+    private func ruleNumbers(of deviceID: String) -> [Int32]? {
+        guard let position = registry.devices.position(of: deviceID), position < rulesByPosition.count else { return nil }
+        return rulesByPosition[position]
+    }
 
     /// The changed key states since the last call (`nil` = forget the key), for the shell to persist.
     public mutating func takeChangedKeys() -> [AlertKey: KeyState?] {
@@ -82,16 +90,22 @@ public struct AlertEngine: Sendable {
     }
 
     private mutating func rebuildIndex() {
-        rulesByDevice = [:]
-        absenceByDevice = [:]
-        for device in registry.devices.values { index(device) }
-        absenceDevices = absenceByDevice.keys.sorted()
+        rulesByPosition = Array(repeating: nil, count: registry.devices.count)
+        absenceByPosition = Array(repeating: nil, count: registry.devices.count)
+        for (position, device) in registry.devices.values.enumerated() { index(device, at: position) }
+        let devices = registry.devices.values
+        absencePositions = absenceByPosition.indices.filter { absenceByPosition[$0] != nil }.map(Int32.init)
+            .sorted { devices[Int($0)].id < devices[Int($1)].id }
     }
 
     /// (Re)computes one device's effective rules.
-    private mutating func index(_ device: Device) {
-        rulesByDevice[device.id] = nil
-        absenceByDevice[device.id] = nil
+    private mutating func index(_ device: Device, at position: Int) {
+        while rulesByPosition.count <= position {
+            rulesByPosition.append(nil)
+            absenceByPosition.append(nil)
+        }
+        rulesByPosition[position] = nil
+        absenceByPosition[position] = nil
         guard device.state != .decommissioned else { return }
         let numbers = ruleBook.rules(for: device).map { rule -> Int32 in
             if let number = ruleNumbers[rule] { return number }
@@ -100,17 +114,18 @@ public struct AlertEngine: Sendable {
             ruleNumbers[rule] = number
             return number
         }
-        rulesByDevice[device.id] = shared(numbers)
+        rulesByPosition[position] = shared(numbers)
         let absence = numbers.filter { if case .absence = ruleTable[Int($0)].condition { true } else { false } }
-        if !absence.isEmpty { absenceByDevice[device.id] = shared(absence) }
+        if !absence.isEmpty { absenceByPosition[position] = shared(absence) }
     }
 
-    /// Where `id` belongs in the sorted `ids` (binary search).
-    static func insertionIndex(of id: String, in ids: [String]) -> Int {
-        var low = 0, high = ids.count
+    /// Where the device `id` belongs among `positions` sorted by device id (binary search).
+    private func insertionIndex(of id: String, in positions: [Int32]) -> Int {
+        let devices = registry.devices.values
+        var low = 0, high = positions.count
         while low < high {
             let middle = (low + high) / 2
-            if ids[middle] < id { low = middle + 1 } else { high = middle }
+            if devices[Int(positions[middle])].id < id { low = middle + 1 } else { high = middle }
         }
         return low
     }
@@ -126,7 +141,9 @@ public struct AlertEngine: Sendable {
 
     /// Evaluates every rule of the sending device against one accepted message.
     public mutating func receive(_ message: DeviceMessage, now: Int64) -> [AlertTransition] {
-        guard let device = registry.device(message.deviceID), let numbers = rulesByDevice[device.id] else { return [] }
+        guard let position = registry.devices.position(of: message.deviceID), position < rulesByPosition.count,
+              let numbers = rulesByPosition[position] else { return [] }
+        let device = registry.devices.values[position]
         var transitions: [AlertTransition] = []
         for number in numbers {
             evaluate(ruleTable[Int(number)], device: device, message: message, now: now, into: &transitions)
@@ -266,8 +283,9 @@ public struct AlertEngine: Sendable {
         var transitions: [AlertTransition] = []
         let scanAbsence = now >= lastAbsenceScan &+ absenceScanIntervalMillis || now < lastAbsenceScan
         if scanAbsence { lastAbsenceScan = now }
-        for deviceID in absenceDevices where scanAbsence {
-            guard let device = registry.device(deviceID), let numbers = absenceByDevice[deviceID] else { continue }
+        for position in absencePositions where scanAbsence {
+            guard let numbers = absenceByPosition[Int(position)] else { continue }
+            let device = registry.devices.values[Int(position)]
             for number in numbers {
                 let rule = ruleTable[Int(number)]
                 guard case let .absence(kind, seconds, missedReports) = rule.condition else { continue }

@@ -5,7 +5,7 @@ public struct DeviceRegistry: Sendable {
     public private(set) var communities: [String: Community]
     public private(set) var installers: [String: Installer]
     public private(set) var residents: [String: Resident]
-    public private(set) var devices: [String: Device]
+    public private(set) var devices: DeviceTable
     /// Thing-model mappings of the vendor products devices are bound to.
     public private(set) var products: ProductCatalog
     /// Vendor topic key (``VendorBinding/topicKey``) → device id.
@@ -20,7 +20,7 @@ public struct DeviceRegistry: Sendable {
         self.communities = Dictionary(communities.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.installers = Dictionary(installers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.residents = Dictionary(residents.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        self.devices = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.devices = DeviceTable(devices)
         for device in self.devices.values { if let binding = device.binding { bindings[binding.topicKey] = device.id } }
     }
 
@@ -30,7 +30,7 @@ public struct DeviceRegistry: Sendable {
     /// the registry does not check it again.
     public mutating func upsert(_ device: Device) {
         if let old = devices[device.id]?.binding, bindings[old.topicKey] == device.id { bindings[old.topicKey] = nil }
-        devices[device.id] = device
+        devices.upsert(device)
         if let binding = device.binding { bindings[binding.topicKey] = device.id }
     }
 

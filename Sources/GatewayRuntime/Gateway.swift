@@ -104,6 +104,8 @@ public final class Gateway: Sendable {
 
     /// Runs until SIGTERM/SIGINT (or ``shutdown()``), then drains and returns.
     public func run() async throws {
+        // Start-up (reading and validating the registry, loading the engine) is over: hand its garbage back.
+        MemoryRelease.returnFreedMemory()
         logger.info("gateway starting", metadata: [
             "gateway.id": "\(registry.gatewayID)", "registry.devices": "\(registry.devices.count)",
         ])
