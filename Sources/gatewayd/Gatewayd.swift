@@ -93,6 +93,7 @@ struct Run: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
+        MemoryRelease.useSingleArena()
         let environment = ProcessInfo.processInfo.environment
         let level = Logger.Level(rawValue: logLevel ?? environment["GATEWAYD_LOG_LEVEL"] ?? "info") ?? .info
         LoggingSystem.bootstrap { label in
