@@ -1,3 +1,5 @@
+import DeviceModel
+
 /// When a rule may raise: a daily time span in local time and a set of days. Spans may cross midnight
 /// (`22:00–06:00`: the part after midnight belongs to the day the span started).
 public struct ActiveWindow: Sendable, Hashable, Codable {
@@ -82,16 +84,8 @@ public struct RuleCalendar: Sendable, Hashable, Codable {
         let parts = text.split(separator: "-")
         guard parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
               (1...12).contains(m), d >= 1 else { return nil }
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-        let monthLength = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
-        guard d <= monthLength else { return nil }
-        // Days from civil (Howard Hinnant's algorithm).
-        let year = m <= 2 ? y - 1 : y
-        let era = (year >= 0 ? year : year - 399) / 400
-        let yoe = year - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        guard d <= CivilDate.daysIn(month: m, year: y) else { return nil }
+        return CivilDate.dayNumber(year: y, month: m, day: d)
     }
 }
 

@@ -180,16 +180,8 @@ public struct DeliveryPlanner: Sendable {
 
     private func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
-    /// Civil date of a day number (Howard Hinnant's algorithm).
     private func civil(_ day: Int) -> (Int, Int, Int) {
-        let z = day + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp + (mp < 10 ? 3 : -9)
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        let date = CivilDate.date(dayNumber: day)
+        return (date.year, date.month, date.day)
     }
 }

@@ -18,27 +18,10 @@ import Yams
         .deletingLastPathComponent().appendingPathComponent("openapi.yaml").path
 
     static func withAPI(workOrders: HTTPStandIn? = nil, _ body: (RunningGateway, APIClient, TestPublisher) async throws -> Void) async throws {
-        try await withBroker { broker in
-            let directory = try TemporaryDirectory.make(prefix: "api")
-            let gateway = try RunningGateway(broker: broker.url, databasePath: directory.appendingPathComponent("g.sqlite").path,
-                                             configure: { settings in
-                                                 settings.http = HTTPServerSettings(host: "127.0.0.1", port: 0)
-                                                 if let workOrders { settings.workOrderTarget = DeliveryTarget(kind: .workOrder, url: workOrders.url) }
-                                             })
-            try await gateway.start()
-            let port = try #require(await eventuallyValue { gateway.gateway.httpPort })
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            let device = try TestPublisher(broker: broker.url)
-            try await device.connect()
-            do {
-                try await body(gateway, APIClient(base: "http://127.0.0.1:\(port)", client: client), device)
-            } catch {
-                try? await client.shutdown()
-                throw error
-            }
-            try await client.shutdown()
-            await device.disconnect()
-            try await gateway.stop()
+        try await withHTTPGateway(prefix: "api", configure: { settings, _ in
+            if let workOrders { settings.workOrderTarget = DeliveryTarget(kind: .workOrder, url: workOrders.url) }
+        }) { gateway, api, device, _, _ in
+            try await body(gateway, api, device)
         }
     }
 

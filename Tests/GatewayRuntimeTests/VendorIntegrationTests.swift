@@ -16,29 +16,11 @@ import Testing
     static func withGateway(
         _ body: (RunningGateway, APIClient, TestPublisher, MosquittoBroker, URL) async throws -> Void
     ) async throws {
-        try await withBroker { broker in
-            let directory = try TemporaryDirectory.make(prefix: "vendor")
-            let snapshots = directory.appendingPathComponent("snapshots")
-            let gateway = try RunningGateway(broker: broker.url, databasePath: directory.appendingPathComponent("g.sqlite").path,
-                                             configure: { settings in
-                                                 settings.http = HTTPServerSettings(host: "127.0.0.1", port: 0)
-                                                 settings.http?.maxImageBytes = 64 * 1024
-                                                 settings.snapshotDirectory = snapshots.path
-                                             })
-            try await gateway.start()
-            let port = try #require(await eventuallyValue { gateway.gateway.httpPort })
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
-            let device = try TestPublisher(broker: broker.url)
-            try await device.connect()
-            do {
-                try await body(gateway, APIClient(base: "http://127.0.0.1:\(port)", client: client), device, broker, snapshots)
-            } catch {
-                try? await client.shutdown()
-                throw error
-            }
-            try await client.shutdown()
-            await device.disconnect()
-            try await gateway.stop()
+        try await withHTTPGateway(prefix: "vendor", configure: { settings, directory in
+            settings.http?.maxImageBytes = 64 * 1024
+            settings.snapshotDirectory = directory.appendingPathComponent("snapshots").path
+        }) { gateway, api, device, broker, directory in
+            try await body(gateway, api, device, broker, directory.appendingPathComponent("snapshots"))
         }
     }
 

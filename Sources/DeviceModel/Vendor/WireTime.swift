@@ -23,7 +23,7 @@ public enum WireTime {
         _ scanner: inout DigitScanner, _ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
         _ defaultOffset: Int
     ) -> Int64? {
-        guard (1970...9999).contains(year), (1...12).contains(month), (1...daysIn(month, year)).contains(day),
+        guard (1970...9999).contains(year), (1...12).contains(month), (1...CivilDate.daysIn(month: month, year: year)).contains(day),
               hour < 24, minute < 60, second < 61 else { return nil }
         var millis = 0
         if scanner.take(".") || scanner.take(",") {
@@ -45,28 +45,11 @@ public enum WireTime {
             offset = sign * (hours * 60 + minutes)
         }
         guard scanner.atEnd else { return nil }
-        let days = daysFromCivil(year, month, day)
+        let days = CivilDate.dayNumber(year: year, month: month, day: day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset * 60)
         return seconds * 1000 + Int64(millis)
     }
 
-    private static func daysIn(_ month: Int, _ year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
 }
 
 private struct DigitScanner {
