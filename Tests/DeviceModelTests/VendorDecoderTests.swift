@@ -294,6 +294,11 @@ struct VendorDecoderTests {
             """
         #expect(try accepted("push/isapi/\(Fixture.accessTerminal)", access).map(\.eventName) == ["door_held_open"])
         #expect(process("push/isapi/cam-1", "<EventNotificationAlert><eventType>x</eventType>").rejection?.reason == .invalidPayload)
+        // Entity expansion ("billion laughs") is refused, not expanded.
+        var bomb = #"<?xml version="1.0"?><!DOCTYPE a [<!ENTITY l0 "lollollollollollollollollollol">"#
+        for level in 1...9 { bomb += "<!ENTITY l\(level) \"" + String(repeating: "&l\(level - 1);", count: 10) + "\">" }
+        bomb += "]><EventNotificationAlert><eventType>&l9;</eventType></EventNotificationAlert>"
+        #expect(process("push/isapi/cam-1", bomb).rejection?.reason == .invalidPayload)
     }
 
     @Test(arguments: [
