@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages gatewayd needs on Debian/Ubuntu, if any is missing:
-# the mosquitto broker (for running and for the tests), libmosquitto-dev, libsqlite3-dev, pkg-config.
+# the mosquitto broker (for running and for the tests), libmosquitto-dev, libsqlite3-dev, libxml2-dev (Foundation's XML parser, for Hikvision XML pushes), pkg-config.
 set -euo pipefail
 
 packages=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libxml2-dev pkg-config)
