@@ -36,6 +36,11 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "DeviceModel", swiftSettings: swiftSettings),
         // A mosquitto broker on a free loopback port, for tests and benchmarks (never used by the daemon).
         .target(name: "LocalBroker", swiftSettings: swiftSettings),
@@ -43,7 +48,7 @@ let package = Package(
         .target(
             name: "GatewayRuntime",
             dependencies: [
-                "CMosquitto", "DeviceModel", "AlertRules",
+                "CMosquitto", "CZlib", "DeviceModel", "AlertRules",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "GatewayRuntimeTests",
             dependencies: [
-                "GatewayRuntime", "DeviceModel", "AlertRules", "CMosquitto", "LocalBroker",
+                "GatewayRuntime", "DeviceModel", "AlertRules", "CMosquitto", "CZlib", "LocalBroker",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CZlib
 import Crypto
 import DeviceModel
 import Foundation
@@ -188,6 +189,19 @@ import Testing
             #expect(dahua.status == 200 && dahua.json["stored"] as? Int == 2, "\(dahua.text)")
             #expect(try gateway.count("SELECT COUNT(*) FROM events WHERE format = 'dahua' AND event = 'vendor.unknown'") == 1)
 
+            // A deflated Dahua upload is inflated; a deflate bomb and a corrupt body are refused.
+            let upload = deflated(Data("Code=DoorNotClosed;action=Start;index=0;data={\"RecNo\":902}".utf8))
+            let inflated = try await Self.push(api, "/api/v1/push/dahua/door-hik", body: ByteBuffer(bytes: Array(upload)), contentType: "text/plain",
+                                               headers: [("Authorization", basic), ("Content-Encoding", "deflate")])
+            #expect(inflated.status == 200 && inflated.json["stored"] as? Int == 1, "\(inflated.text)")
+            let bomb = deflated(Data(repeating: 0x20, count: 8 * 1024 * 1024))
+            let exploded = try await Self.push(api, "/api/v1/push/dahua/door-hik", body: ByteBuffer(bytes: Array(bomb)), contentType: "text/plain",
+                                               headers: [("Authorization", basic), ("Content-Encoding", "deflate")])
+            #expect(bomb.count < 64 * 1024 && exploded.status == 413)
+            let corrupt = try await Self.push(api, "/api/v1/push/dahua/door-hik", body: ByteBuffer(string: "not deflate"), contentType: "text/plain",
+                                              headers: [("Authorization", basic), ("Content-Encoding", "deflate")])
+            #expect(corrupt.status == 400)
+
             // Expired snapshots are deleted with their record.
             let store = SnapshotStore(directory: snapshots, retentionSeconds: 30 * 86_400, database: gateway.gateway.database)
             #expect(try await store.sweep(now: now) == 0)
@@ -241,6 +255,17 @@ import Testing
             #expect(gateway.eventCount == 0)
         }
     }
+}
+
+/// zlib-wrapped deflate of `data` (what `Content-Encoding: deflate` carries).
+func deflated(_ data: Data) -> Data {
+    var length = compressBound(uLong(data.count))
+    var output = [UInt8](repeating: 0, count: Int(length))
+    let status = data.withUnsafeBytes { source in
+        compress2(&output, &length, source.bindMemory(to: UInt8.self).baseAddress, uLong(data.count), 9)
+    }
+    precondition(status == Z_OK)
+    return Data(output.prefix(Int(length)))
 }
 
 private extension ByteBuffer {

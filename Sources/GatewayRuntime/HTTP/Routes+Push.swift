@@ -40,15 +40,31 @@ extension GatewayAPI {
 
     private func receivePush(format: String, _ request: Request, context: BasicRequestContext, intake: EventPushIntake) async throws -> Response {
         let deviceID = try authenticateDevice(format: format, request, context: context)
-        let buffer: ByteBuffer
+        let received: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: intake.maxPushBytes)
+            received = try await request.body.collect(upTo: intake.maxPushBytes)
         } catch {
             metrics.recordPushRefused(format: format, reason: "too_large")
             throw APIError(.contentTooLarge, code: "body_too_large", message: "push body is larger than \(intake.maxPushBytes) bytes")
         }
         let topic = "push/\(format)/\(deviceID)"
-        var message = InboundMessage(topic: topic, payload: Data(buffer: buffer))
+        var body = Data(buffer: received)
+        if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
+            do {
+                body = try BodyInflater.inflate(body, encoding: encoding, limit: intake.maxPushBytes)
+            } catch .tooLarge {
+                metrics.recordPushRefused(format: format, reason: "too_large")
+                throw APIError(.contentTooLarge, code: "body_too_large", message: "push body inflates past \(intake.maxPushBytes) bytes")
+            } catch {
+                // Recorded like any undecodable body (the compressed bytes as received).
+                var message = InboundMessage(topic: topic, payload: body)
+                message.preRejected = Rejection(.invalidPayload, "body is not valid \(encoding.prefix(20)) data", deviceID: deviceID)
+                let receipt = await intake.submit(message)
+                throw APIError(.badRequest, code: receipt.rejection?.reason.rawValue ?? "invalid_payload", message: "body is not valid \(encoding.prefix(20)) data")
+            }
+        }
+        let buffer = ByteBuffer(data: body)
+        var message = InboundMessage(topic: topic, payload: body)
         let contentType = request.headers[.contentType] ?? ""
         if let boundary = Self.multipartBoundary(contentType) {
             let parts: [MultipartPart]
