@@ -8,14 +8,19 @@ public struct DeviceRegistry: Sendable {
     public private(set) var devices: DeviceTable
     /// Thing-model mappings of the vendor products devices are bound to.
     public private(set) var products: ProductCatalog
+    /// Analytics `eventType` names configured for this deployment (lower-cased), consulted before
+    /// ``HikvisionCodeTable/analyticsTypes``.
+    public private(set) var analyticsTypes: [String: HikvisionCodeTable.AnalyticsType] = [:]
     /// Vendor topic key (``VendorBinding/topicKey``) → device id.
     private var bindings: [String: String] = [:]
 
     init(
         gatewayID: String, communities: [Community], installers: [Installer], residents: [Resident],
-        devices: [Device], products: ProductCatalog = ProductCatalog()
+        devices: [Device], products: ProductCatalog = ProductCatalog(),
+        analyticsTypes: [String: HikvisionCodeTable.AnalyticsType] = [:]
     ) {
         self.products = products
+        self.analyticsTypes = analyticsTypes
         self.gatewayID = gatewayID
         self.communities = Dictionary(communities.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.installers = Dictionary(installers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -36,6 +41,12 @@ public struct DeviceRegistry: Sendable {
 
     /// The device bound to a vendor identity (``VendorBinding/topicKey``).
     public func device(bindingKey: String) -> Device? { bindings[bindingKey].flatMap { devices[$0] } }
+    /// What an analytics `eventType` means: the deployment's table first, then the built-in one.
+    public func analyticsType(_ eventType: String) -> HikvisionCodeTable.AnalyticsType? {
+        let key = eventType.lowercased()
+        return analyticsTypes[key] ?? HikvisionCodeTable.analyticsTypes[key]
+    }
+
     public func resident(_ id: String) -> Resident? { residents[id] }
     public func community(_ id: String) -> Community? { communities[id] }
 

@@ -12,6 +12,9 @@ public struct RegistryDraft: Sendable {
     public var devices: [DeviceDraft] = []
     /// `vendor_products`: thing-model mappings of vendor products.
     public var products: [ProductDraft] = []
+    /// `isapi_event_types`: analytics event type names of a deployment's cameras and AI boxes, beside the
+    /// built-in table (vendor names for 电动车入梯, 消防通道占用 … differ per product).
+    public var isapiEventTypes: [AnalyticsTypeDraft] = []
     public var origins = FieldOrigins()
     public init() {}
 }
@@ -102,4 +105,13 @@ public struct PropertyDraft: Sendable {
     public var events: [(value: String, event: String)]?
     public var origins = FieldOrigins()
     public init() {}
+}
+
+/// One `isapi_event_types` entry: `eBikeDetection: ebike_in_elevator` or
+/// `{event: fire_lane_blocked, ends_with: fire_lane_cleared}`.
+public struct AnalyticsTypeDraft: Sendable {
+    public var name: String
+    public var event, endsWith: String?
+    public var origins = FieldOrigins()
+    public init(name: String) { self.name = name }
 }

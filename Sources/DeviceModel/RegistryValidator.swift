@@ -44,6 +44,7 @@ public struct RegistryValidator: Sendable {
         }
 
         let products = ProductMappingValidator().validate(draft.products, issues: &issues)
+        let analyticsTypes = validateAnalyticsTypes(draft.isapiEventTypes, issues: &issues)
 
         // References are checked against every record that was written, valid or not, so that one bad
         // resident does not also fail each device that names it.
@@ -95,7 +96,7 @@ public struct RegistryValidator: Sendable {
         }
         return DeviceRegistry(
             gatewayID: gatewayID, communities: communities, installers: installers, residents: residents, devices: devices,
-            products: ProductCatalog(products)
+            products: ProductCatalog(products), analyticsTypes: analyticsTypes
         )
     }
 
@@ -304,6 +305,32 @@ public struct RegistryValidator: Sendable {
             serial: serial, installer: installer, state: state, resident: draft.resident,
             reportIntervalSeconds: interval, binding: binding, pushSecretSHA256: draft.pushSecretSHA256
         )
+    }
+
+    /// `isapi_event_types`: each name once (names are matched without case), events some device sends.
+    private func validateAnalyticsTypes(
+        _ drafts: [AnalyticsTypeDraft], issues: inout IssueList
+    ) -> [String: HikvisionCodeTable.AnalyticsType] {
+        let known = Set(DeviceType.allCases.flatMap { $0.capabilities.events })
+        var result: [String: HikvisionCodeTable.AnalyticsType] = [:]
+        var seen = Set<String>()
+        for draft in drafts {
+            let path = "isapi_event_types.\(draft.name)"
+            let before = issues.count
+            let event = issues.required(draft.event, draft.origins, path, "event")
+            for (field, name) in [("event", event), ("ends_with", draft.endsWith)] {
+                if let name, !known.contains(name) {
+                    issues.add(draft.origins, path, field,
+                               "no device type sends event `\(name)`\(ProductMappingValidator.suggestion(name, known))")
+                }
+            }
+            if !seen.insert(draft.name.lowercased()).inserted {
+                issues.add(draft.origins, path, nil, "event type \"\(draft.name)\" is listed twice (names are matched without case)")
+            }
+            guard issues.count == before, let event else { continue }
+            result[draft.name.lowercased()] = HikvisionCodeTable.AnalyticsType(active: event, inactive: draft.endsWith)
+        }
+        return result
     }
 
     private func validateBinding(

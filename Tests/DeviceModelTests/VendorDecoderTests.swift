@@ -25,6 +25,12 @@ struct VendorDecoderTests {
         var camera = Fixture.deviceDraft(id: "cam-1", type: "video_analytics")
         camera.pushSecretSHA256 = String(repeating: "ab", count: 32)
         draft.devices += [alinkBand, iotdaBand, smoke, camera]
+        var ebike = AnalyticsTypeDraft(name: "ElectricBicycleDetection")
+        ebike.event = "ebike_in_elevator"
+        var lane = AnalyticsTypeDraft(name: "fireEscapeOccupancy")
+        lane.event = "fire_lane_blocked"
+        lane.endsWith = "fire_lane_cleared"
+        draft.isapiEventTypes = [ebike, lane]
         draft.products = [
             Self.product("alink", Self.alinkProduct, "wristband",
                          properties: ["HeartRate": .metric("heart_rate"), "BodyTemperature": .metric("body_temp", scale: "0.1"),
@@ -312,6 +318,30 @@ struct VendorDecoderTests {
         let json = #"{"dateTime":"2025-11-23T20:13:20+08:00","eventType":"\#(type)","eventState":"\#(state)","channelID":2}"#
         let messages = try accepted("push/isapi/cam-1", json)
         #expect(messages.map(\.eventName) == [event])
+    }
+
+    @Test func theDeploymentsOwnAnalyticsTypesComeFirst() throws {
+        func push(_ type: String, _ state: String = "active") throws -> [String?] {
+            try accepted("push/isapi/cam-1", #"{"dateTime":"2025-11-23T20:13:20+08:00","eventType":"\#(type)","eventState":"\#(state)"}"#)
+                .map(\.eventName)
+        }
+        #expect(try push("electricBicycleDetection") == ["ebike_in_elevator"])
+        #expect(try push("FIREESCAPEOCCUPANCY") == ["fire_lane_blocked"])
+        #expect(try push("fireEscapeOccupancy", "inactive") == ["fire_lane_cleared"])
+        #expect(try push("fielddetection") == ["intrusion"], "the built-in table still applies")
+
+        var draft = Fixture.draft()
+        var unknown = AnalyticsTypeDraft(name: "x")
+        unknown.event = "ebike_in_elevater"
+        var twice = AnalyticsTypeDraft(name: "X")
+        twice.event = "intrusion"
+        var missing = AnalyticsTypeDraft(name: "y")
+        missing.endsWith = "intrusion_clear"
+        draft.isapiEventTypes = [unknown, twice, missing]
+        let messages = Fixture.issues(draft).map(\.message)
+        #expect(messages.contains { $0.contains("no device type sends event `ebike_in_elevater` (did you mean `ebike_in_elevator`?)") })
+        #expect(messages.contains { $0.contains("listed twice") })
+        #expect(messages.contains { $0.contains("`event` is required") })
     }
 
     @Test func heartbeatsAndEndsWithoutAnEventAreSignsOfLife() throws {

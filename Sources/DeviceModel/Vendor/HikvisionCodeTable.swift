@@ -64,6 +64,11 @@ public enum HikvisionCodeTable {
     public struct AnalyticsType: Sendable, Hashable {
         public var active: String
         public var inactive: String?
+
+        public init(active: String, inactive: String?) {
+            self.active = active
+            self.inactive = inactive
+        }
     }
 
     public static let analyticsTypes: [String: AnalyticsType] = [

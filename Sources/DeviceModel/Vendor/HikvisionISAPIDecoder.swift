@@ -6,7 +6,8 @@ import Foundation
 /// "majorEventType":5,"subEventType":75,"serialNo":1234,…}}`) or the XML `EventNotificationAlert`,
 /// with the request's images as media references.
 ///
-/// Access-control codes and analytics event types map through ``HikvisionCodeTable``; anything else
+/// Access-control codes and analytics event types map through ``HikvisionCodeTable`` (analytics names
+/// also through the deployment's `isapi_event_types`, which come first); anything else
 /// becomes `vendor.unknown` with its native code. A passage produces several posts (auth, lock, door
 /// open, door close) with their own `serialNo`; the serial number is the message's native key, so a
 /// retried post is stored once and the distinct posts of one second are all kept.
@@ -76,7 +77,7 @@ public struct HikvisionISAPIDecoder: MessageDecoder {
         data["event_state"] = .string(active ? "active" : "inactive")
         if let count = Self.integer(document["activePostCount"]) { data["active_post_count"] = .number(Double(count)) }
         let key = "\(eventType):\(active ? "active" : "inactive"):\(channel)"
-        guard let type = HikvisionCodeTable.analyticsTypes[eventType.lowercased()] else {
+        guard let type = registry.analyticsType(eventType) else {
             data["format"] = .string(format)
             return [message(.event(name: DeviceMessage.unknownVendorEvent, data: data), key: key)]
         }

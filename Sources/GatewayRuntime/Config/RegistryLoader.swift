@@ -20,6 +20,8 @@ import Yams
 /// - `vendor_products[]`: vendorProtocol, `product`, `device_type`, `properties` (identifier → metric, or
 ///   `{metric, scale}`, or `{events: {value: event}}`), `events` (identifier → event). See
 ///   ``VendorProductReader``.
+/// - `isapi_event_types`: analytics `eventType` name → event (or `{event, ends_with}`), beside the
+///   built-in Hikvision table.
 ///
 /// Every problem is reported with its `file:line:column`, all at once.
 public enum RegistryLoader {
@@ -88,7 +90,7 @@ public enum RegistryLoader {
         }
         var issues: [ValidationIssue] = []
         var draft = RegistryDraft()
-        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences", "forwarding", "api_tokens", "vendor_products"], issues: &issues) else {
+        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences", "forwarding", "api_tokens", "vendor_products", "isapi_event_types"], issues: &issues) else {
             throw ConfigError.invalid(issues)
         }
         draft.origins = top.origins
@@ -126,6 +128,7 @@ public enum RegistryLoader {
             }
         }
         draft.products = VendorProductReader.read(top, file: file, issues: &issues)
+        draft.isapiEventTypes = VendorProductReader.readAnalyticsTypes(top, file: file, issues: &issues)
         return (draft, top, issues)
     }
 

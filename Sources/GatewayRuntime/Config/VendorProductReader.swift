@@ -71,6 +71,29 @@ enum VendorProductReader {
         return products
     }
 
+    /// `isapi_event_types`: `name: event` or `name: {event: …, ends_with: …}`.
+    static func readAnalyticsTypes(_ top: YAMLRecord, file: String, issues: inout [ValidationIssue]) -> [AnalyticsTypeDraft] {
+        entries(top, "isapi_event_types", file: file, issues: &issues).compactMap { name, node, location in
+            var draft = AnalyticsTypeDraft(name: name)
+            draft.origins = FieldOrigins(record: location, fields: location.map { ["event": $0] } ?? [:])
+            switch node {
+            case let .scalar(scalar):
+                draft.event = scalar.string
+            case .mapping:
+                guard let record = YAMLRecord(node, file: file, path: "isapi_event_types.\(name)", allowedKeys: ["event", "ends_with"],
+                                              issues: &issues) else { return nil }
+                draft.event = record.scalar("event", issues: &issues)
+                draft.endsWith = record.scalar("ends_with", issues: &issues)
+                draft.origins = record.origins
+            default:
+                issues.append(ValidationIssue(location: location, path: "isapi_event_types.\(name)",
+                                              message: "expected an event name or {event, ends_with}"))
+                return nil
+            }
+            return draft
+        }
+    }
+
     /// The entries of a mapping-valued key in file order, each with its value's location.
     private static func entries(
         _ record: YAMLRecord, _ key: String, file: String, issues: inout [ValidationIssue]
