@@ -388,6 +388,14 @@ struct VendorDecoderTests {
         #expect(try accepted("push/dahua/\(Fixture.accessTerminal)", "Code=VideoMotion;action=Start;index=0").map(\.eventName)
             == [DeviceMessage.unknownVendorEvent])
         #expect(process("push/dahua/\(Fixture.accessTerminal)", "hello").rejection?.reason == .invalidPayload)
+        // Numbers no clock or counter makes are refused or ignored, never trapped on.
+        #expect(process("push/dahua/\(Fixture.accessTerminal)", #"Code=AccessControl;action=Pulse;index=0;data={"UTC":1e16}"#)
+            .rejection?.reason == .invalidPayload)
+        #expect(process("push/dahua/\(Fixture.accessTerminal)", #"Code=AccessControl;action=Pulse;index=0;data={"UTC":-5}"#)
+            .rejection?.reason == .invalidPayload)
+        let huge = try accepted("push/dahua/\(Fixture.accessTerminal)",
+                                #"Code=AccessControl;action=Pulse;index=0;data={"RecNo":1e19,"Method":-1e19,"Status":1,"UTC":1763900000}"#)
+        #expect(huge.map(\.eventName) == ["lock_opened"] && huge[0].nativeKey == "AccessControl:Pulse:0")
         #expect(process("push/dahua/\(Fixture.accessTerminal)", "Code=BreakIn;action=Pulse;index=0;data={oops").rejection?.reason == .malformedJSON)
     }
 

@@ -146,7 +146,7 @@ import Testing
             #expect(reply.json["stored"] as? Int == 1)
             let sha = SHA256.hash(data: Self.jpeg).map { String(format: "%02x", $0) }.joined()
             #expect(reply.json["snapshots"] as? [String] == [sha])
-            let file = snapshots.appendingPathComponent(String(sha.prefix(2))).appendingPathComponent("\(sha).jpg")
+            let file = snapshots.appendingPathComponent(String(sha.prefix(2))).appendingPathComponent(sha)
             #expect(try Data(contentsOf: file) == Self.jpeg)
             let body = try await gateway.gateway.database.read { db in
                 try String.fetchOne(db, sql: "SELECT body FROM events WHERE device_id = 'door-hik'")
@@ -250,7 +250,13 @@ import Testing
                                                 body: Self.multipart(json: Self.accessEvent(minor: 75, serial: 10, at: nowMillis()), image: big),
                                                 contentType: "multipart/form-data; boundary=MIME_boundary_7f3a", headers: secret)
             #expect(oversized.status == 413)
-            #expect(try gateway.count("SELECT COUNT(*) FROM dead_letters WHERE topic = 'push/isapi/door-hik'") == 2)
+            // A rejected event's images are not kept (here: a terminal whose clock is a year behind).
+            let stale = try await Self.push(api, "/api/v1/push/isapi/door-hik",
+                                            body: Self.multipart(json: Self.accessEvent(minor: 75, serial: 11, at: nowMillis() - 365 * 86_400_000),
+                                                                 image: Self.jpeg),
+                                            contentType: "multipart/form-data; boundary=MIME_boundary_7f3a", headers: secret)
+            #expect(stale.status == 400 && (stale.json["error"] as? [String: Any])?["code"] as? String == "timestamp_too_old")
+            #expect(try gateway.count("SELECT COUNT(*) FROM dead_letters WHERE topic = 'push/isapi/door-hik'") == 3)
             #expect(try gateway.count("SELECT COUNT(*) FROM snapshots") == 0)
             #expect(gateway.eventCount == 0)
         }

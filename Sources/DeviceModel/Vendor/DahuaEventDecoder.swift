@@ -44,8 +44,12 @@ public struct DahuaEventDecoder: MessageDecoder {
 
     private func message(_ block: Block, device: Device, raw: RawMessage) throws(Rejection) -> DeviceMessage {
         var ts = raw.receivedAt
-        if let utc = block.data["UTC"]?.numberValue, let seconds = Int64(exactly: utc.rounded(.down)) {
-            ts = seconds * 1000
+        if let utc = block.data["UTC"]?.numberValue {
+            // Epoch seconds; anything beyond year 9999 (or not a number a clock makes) is refused, not trapped on.
+            guard utc.isFinite, (0...253_402_300_799).contains(utc) else {
+                throw Rejection(.invalidPayload, "`data.UTC` is not epoch seconds", deviceID: device.id)
+            }
+            ts = Int64(utc.rounded(.down)) * 1000
         } else if case let .string(local)? = block.data["LocaleTime"] {
             guard let millis = WireTime.epochMillis(local) else {
                 throw Rejection(.invalidPayload, "`data.LocaleTime` is not a time", deviceID: device.id)
@@ -58,7 +62,7 @@ public struct DahuaEventDecoder: MessageDecoder {
             if let value = block.data[field] { data[key] = value }
         }
         if let first = raw.media.first { data["snapshot"] = first.jsonValue }
-        let recNo = block.data["RecNo"]?.numberValue.map { String(Int64($0)) }
+        let recNo = block.data["RecNo"]?.numberValue.flatMap { Int64(exactly: $0) }.map(String.init)
         let key = recNo.map { "rec:\($0)" } ?? "\(block.code):\(block.action):\(block.index)"
         func make(_ body: DeviceMessage.Body) -> DeviceMessage {
             DeviceMessage(deviceID: device.id, community: device.community, ts: ts, body: body, format: format, nativeKey: key)
@@ -77,7 +81,7 @@ public struct DahuaEventDecoder: MessageDecoder {
     static func event(_ block: Block) -> String? {
         switch block.code {
         case "AccessControl":
-            let method = block.data["Method"]?.numberValue.map { Int($0) }
+            let method = block.data["Method"]?.numberValue.flatMap { Int(exactly: $0) }
             let granted = block.data["Status"]?.numberValue == 1
             switch (granted, method) {
             case (true, 15): return "face_auth_passed"

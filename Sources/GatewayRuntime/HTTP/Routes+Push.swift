@@ -2,6 +2,7 @@ import Crypto
 import DeviceModel
 import Foundation
 import Hummingbird
+import Logging
 import MultipartKit
 import NIOCore
 import NIOFoundationCompat
@@ -65,6 +66,7 @@ extension GatewayAPI {
         }
         let buffer = ByteBuffer(data: body)
         var message = InboundMessage(topic: topic, payload: body)
+        var snapshots: [(Data, MediaReference)] = []
         let contentType = request.headers[.contentType] ?? ""
         if let boundary = Self.multipartBoundary(contentType) {
             let parts: [MultipartPart]
@@ -85,9 +87,10 @@ extension GatewayAPI {
                 let now = clock()
                 for image in images.prefix(intake.maxImages) {
                     let type = (image.headers.first(name: "Content-Type") ?? "image/jpeg").lowercased()
-                    message.media.append(try await intake.snapshots.store(Data(buffer: image.body), contentType: type,
-                                                                          deviceID: deviceID, now: now))
+                    let data = Data(buffer: image.body)
+                    snapshots.append((data, intake.snapshots.reference(for: data, contentType: type, now: now)))
                 }
+                message.media = snapshots.map(\.1)
             } else {
                 // The dead letter records the parts' headers, never an image's bytes (biometric data).
                 message.payload = Data(parts.map { part in
@@ -100,7 +103,17 @@ extension GatewayAPI {
         }
         let receipt = await intake.submit(message)
         if let rejection = receipt.rejection {
+            // The images of a rejected push are never written: no biometric data without its event.
             throw APIError(.badRequest, code: rejection.reason.rawValue, message: rejection.detail)
+        }
+        for (data, reference) in snapshots {
+            do {
+                try await intake.snapshots.store(data, reference, deviceID: deviceID, now: clock())
+            } catch {
+                logger.error("snapshot not stored; its event refers to a missing image", metadata: [
+                    "device.id": "\(deviceID)", "snapshot.sha256": "\(reference.sha256)", "error": "\(error)",
+                ])
+            }
         }
         return JSONResponse.response(PushReply(stored: receipt.stored, duplicates: receipt.duplicates,
                                                snapshots: message.media.map(\.sha256)))

@@ -19,59 +19,46 @@ public struct SnapshotStore: Sendable {
         self.database = database
     }
 
-    /// Where the file of `sha256` lives: `{directory}/{first two hex digits}/{sha256}.{ext}`.
-    public func fileURL(sha256: String, contentType: String) -> URL {
-        directory.appendingPathComponent(String(sha256.prefix(2)), isDirectory: true)
-            .appendingPathComponent("\(sha256).\(Self.fileExtension(contentType))")
+    /// Where the file of `sha256` lives: `{directory}/{first two hex digits}/{sha256}`. The name is the
+    /// content hash alone (the content type is in the database), so one image is one file.
+    public func fileURL(sha256: String) -> URL {
+        directory.appendingPathComponent(String(sha256.prefix(2)), isDirectory: true).appendingPathComponent(sha256)
     }
 
-    /// Writes the image (atomically, owner-only permissions) unless already stored, and records or
-    /// extends its retention.
-    public func store(_ data: Data, contentType: String, deviceID: String, now: Int64) async throws -> MediaReference {
+    /// The reference an image will have once stored: its hash, size, type and the end of its retention.
+    /// Nothing is written: images are stored only for events that were accepted (``store(_:_:deviceID:now:)``).
+    public func reference(for data: Data, contentType: String, now: Int64) -> MediaReference {
         let sha256 = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-        let url = fileURL(sha256: sha256, contentType: contentType)
-        let manager = FileManager.default
-        if !manager.fileExists(atPath: url.path) {
-            try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                        attributes: [.posixPermissions: 0o700])
-            try data.write(to: url, options: [.atomic])
-            try? manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
-        }
-        let expiresAt = now + retentionMillis
+        return MediaReference(sha256: sha256, bytes: data.count, contentType: contentType, expiresAt: now + retentionMillis)
+    }
+
+    /// Writes the image (atomically, owner-only permissions) unless already there, and records or extends
+    /// its retention. Runs under the database's writer, as the sweep does, so a sweep never deletes the
+    /// file of an image stored meanwhile.
+    public func store(_ data: Data, _ reference: MediaReference, deviceID: String, now: Int64) async throws {
+        let url = fileURL(sha256: reference.sha256)
         try await database.write { db in
             try db.execute(sql: """
                 INSERT INTO snapshots (sha256, bytes, content_type, device_id, stored_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (sha256) DO UPDATE SET expires_at = MAX(expires_at, excluded.expires_at)
-                """, arguments: [sha256, data.count, contentType, deviceID, now, expiresAt])
-        }
-        return MediaReference(sha256: sha256, bytes: data.count, contentType: contentType, expiresAt: expiresAt)
-    }
-
-    /// Deletes every snapshot whose retention has ended; returns how many.
-    @discardableResult
-    public func sweep(now: Int64) async throws -> Int {
-        let expired = try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT sha256, content_type FROM snapshots WHERE expires_at <= ? LIMIT 10000", arguments: [now])
-                .map { ($0["sha256"] as String, $0["content_type"] as String) }
-        }
-        guard !expired.isEmpty else { return 0 }
-        for (sha256, contentType) in expired {
-            try? FileManager.default.removeItem(at: fileURL(sha256: sha256, contentType: contentType))
-        }
-        try await database.write { db in
-            for (sha256, _) in expired {
-                try db.execute(sql: "DELETE FROM snapshots WHERE sha256 = ? AND expires_at <= ?", arguments: [sha256, now])
+                """, arguments: [reference.sha256, reference.bytes, reference.contentType, deviceID, now, reference.expiresAt])
+            let manager = FileManager.default
+            if !manager.fileExists(atPath: url.path) {
+                try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                            attributes: [.posixPermissions: 0o700])
+                try data.write(to: url, options: [.atomic])
+                try? manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
             }
         }
-        return expired.count
     }
 
-    static func fileExtension(_ contentType: String) -> String {
-        switch contentType.lowercased() {
-        case "image/png": "png"
-        case "image/gif": "gif"
-        case "image/webp": "webp"
-        default: "jpg"
+    /// Deletes every snapshot whose retention has ended, record and file together; returns how many.
+    @discardableResult
+    public func sweep(now: Int64) async throws -> Int {
+        try await database.write { db in
+            let expired = try String.fetchAll(db, sql: "DELETE FROM snapshots WHERE expires_at <= ? RETURNING sha256", arguments: [now])
+            for sha256 in expired { try? FileManager.default.removeItem(at: fileURL(sha256: sha256)) }
+            return expired.count
         }
     }
 }
