@@ -461,3 +461,25 @@ struct VendorDecoderTests {
     }
 }
 
+
+@Suite("Personal field redaction")
+struct PersonalFieldRedactionTests {
+    func redacted(_ text: String) -> String { String(decoding: PersonalFieldRedaction.redact(Data(text.utf8)), as: UTF8.self) }
+
+    @Test func jsonFieldsAtAnyDepth() {
+        let text = redacted(VendorDecoderTests.accessEvent(major: 5, minor: 75, serial: 1))
+        #expect(!text.contains("张三") && !text.contains("1001") && !text.contains("0.4"))
+        #expect(text.contains(#""name":"***""#) && text.contains(#""subEventType":75"#))
+    }
+
+    @Test func xmlDahuaTextAndTruncatedBodies() {
+        let xml = redacted("<EventNotificationAlert><AccessControllerEvent><name>王五</name><cardNo>A1</cardNo><doorNo>1</doorNo>")
+        #expect(!xml.contains("王五") && !xml.contains("A1") && xml.contains("<doorNo>1</doorNo>"))
+        let dahua = redacted(#"Code=AccessControl;action=Pulse;index=0;data={"CardNo" : "A1B2", "Name" : "李四", "UserID" : 1002, "Door" : 1"#)
+        #expect(!dahua.contains("李四") && !dahua.contains("A1B2") && !dahua.contains("1002") && dahua.contains(#""Door" : 1"#))
+        let truncated = redacted(#"{"eventType":"AccessControllerEvent","AccessControllerEvent":{"name":"张三"#)
+        #expect(!truncated.contains("张三"))
+        let image = PersonalFieldRedaction.redact(Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0xC3, 0x28]))
+        #expect(String(decoding: image, as: UTF8.self) == "(binary body of 8 bytes, not kept)")
+    }
+}

@@ -256,6 +256,11 @@ import Testing
                                                                  image: Self.jpeg),
                                             contentType: "multipart/form-data; boundary=MIME_boundary_7f3a", headers: secret)
             #expect(stale.status == 400 && (stale.json["error"] as? [String: Any])?["code"] as? String == "timestamp_too_old")
+            let kept = try await gateway.gateway.database.read { db in
+                try Data.fetchOne(db, sql: "SELECT payload FROM dead_letters WHERE reason = 'timestamp_too_old'")
+            } ?? Data()
+            let keptText = String(decoding: kept, as: UTF8.self)
+            #expect(keptText.contains("subEventType") && !keptText.contains("王五") && !keptText.contains("2001"), "\(keptText)")
             #expect(try gateway.count("SELECT COUNT(*) FROM dead_letters WHERE topic = 'push/isapi/door-hik'") == 3)
             #expect(try gateway.count("SELECT COUNT(*) FROM snapshots") == 0)
             #expect(gateway.eventCount == 0)

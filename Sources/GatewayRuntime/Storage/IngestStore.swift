@@ -28,7 +28,10 @@ public struct IngestStore: Sendable {
         return true
     }
 
+    /// Pushed bodies (face terminals, cameras) are kept without their personal fields
+    /// (``PersonalFieldRedaction``); the size recorded is that of the body as received.
     public func insertDeadLetter(topic: String, payload: Data, rejection: Rejection, receivedAt: Int64, in db: Database) throws {
+        let kept = topic.hasPrefix("push/") ? PersonalFieldRedaction.redact(payload) : payload
         try db.execute(
             sql: """
                 INSERT INTO dead_letters (received_at, topic, reason, detail, device_id, payload, payload_size)
@@ -36,7 +39,7 @@ public struct IngestStore: Sendable {
                 """,
             arguments: [
                 receivedAt, topic, rejection.reason.rawValue, rejection.detail, rejection.deviceID,
-                payload.prefix(deadLetterPayloadLimit), payload.count,
+                kept.prefix(deadLetterPayloadLimit), payload.count,
             ]
         )
     }
