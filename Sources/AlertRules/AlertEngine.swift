@@ -52,11 +52,17 @@ public struct AlertEngine: Sendable {
         rebuildIndex()
     }
 
-    /// Adds or replaces one (validated) device and its rules, without re-indexing the others.
-    public mutating func upsert(device: Device) {
+    /// Adds or replaces one (validated) device and its rules, without re-indexing the others, at gateway
+    /// time `now`:
+    /// - a device that gains absence rules (registered, or back from decommissioning) starts its timers now,
+    ///   not at the engine's first start: it cannot be "offline" before it could report;
+    /// - a decommissioned device's open alerts are resolved (by `actor`) and its condition memory dropped:
+    ///   a device that is gone cannot be handled in the field, and must not escalate.
+    public mutating func upsert(device: Device, now: Int64, actor: String = "system") -> [AlertTransition] {
+        let wasActive = registry.device(device.id).map { $0.state != .decommissioned } ?? false
         registry.upsert(device)
         registryRevision += 1
-        guard let position = registry.devices.position(of: device.id) else { return }
+        guard let position = registry.devices.position(of: device.id) else { return [] }
         let hadAbsence = position < absenceByPosition.count && absenceByPosition[position] != nil
         index(device, at: position)
         let hasAbsence = absenceByPosition[position] != nil
@@ -67,6 +73,29 @@ public struct AlertEngine: Sendable {
                 absencePositions.removeAll { $0 == Int32(position) }
             }
         }
+        if device.state == .decommissioned {
+            var transitions: [AlertTransition] = []
+            for id in state.alerts.values.filter({ $0.device == device.id }).map(\.id).sorted() {
+                guard var alert = state.alerts[id] else { continue }
+                transitions.append(resolve(&alert, actor: actor, reason: "device decommissioned", now: now))
+            }
+            let scope = Self.scope(.device, device)
+            for key in state.keys.keys where key.scope == scope {
+                state.keys[key] = nil
+                changedKeys.insert(key)
+                pendingFollowUps.remove(key)
+            }
+            return transitions
+        }
+        if !wasActive, let numbers = absenceByPosition[position] {
+            for number in numbers {
+                let key = AlertKey(rule: ruleTable[Int(number)].id, scope: Self.scope(.device, device))
+                var keyState = state.keys[key] ?? KeyState()
+                keyState.lastActivity = now
+                store(keyState, for: key)
+            }
+        }
+        return []
     }
 
     public mutating func update(silences: [Silence]) { self.silences = silences }

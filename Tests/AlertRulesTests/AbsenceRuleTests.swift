@@ -175,6 +175,43 @@ struct AbsenceRuleTests {
         #expect(engine.tick(now: Self.start + 599_999).isEmpty)
         #expect(engine.tick(now: Self.start + 600_000).map(\.alert.device).sorted() == ["wb-1", "wb-2"])
     }
+    @Test("a device registered at run time starts its timers then, not at the engine's start")
+    func registeredLater() throws {
+        let rule = AlertRule(
+            id: "offline_10m", title: "设备离线", severity: .info, appliesTo: [.wristband],
+            condition: .absence(.anyMessage, seconds: 600, missedReports: 3)
+        )
+        var engine = try Fixture.engine([rule], startedAt: Self.start)
+        let registeredAt = Self.start + 86_400_000
+        var band = try #require(engine.registry.device("wb-1"))
+        band.id = "wb-new"
+        band.serial = "SN-new"
+        #expect(engine.upsert(device: band, now: registeredAt).isEmpty)
+        let due = engine.tick(now: registeredAt + 1).map(\.alert.device)
+        #expect(!due.contains("wb-new") && due.contains("wb-1"), "\(due)")
+        #expect(engine.tick(now: registeredAt + 600_000).map(\.alert.device) == ["wb-new"])
+    }
+
+    @Test("decommissioning resolves the device's open alerts and forgets its timers")
+    func decommissioned() throws {
+        let rule = AlertRule(
+            id: "offline_10m", title: "设备离线", severity: .info, appliesTo: [.wristband],
+            condition: .absence(.anyMessage, seconds: 600, missedReports: 3)
+        )
+        var engine = try Fixture.engine([rule], startedAt: Self.start)
+        #expect(engine.tick(now: Self.start + 600_000).count == 2)
+        var band = try #require(engine.registry.device("wb-1"))
+        band.state = .decommissioned
+        let resolved = engine.upsert(device: band, now: Self.start + 700_000, actor: "installer:app")
+        #expect(resolved.kinds == [.resolved] && resolved.first?.alert.device == "wb-1")
+        #expect(resolved.first?.reason == "device decommissioned" && resolved.first?.actor == "installer:app")
+        #expect(engine.state.keys.keys.allSatisfy { $0.scope != "device:wb-1" })
+        #expect(engine.tick(now: Self.start + 86_400_000).allSatisfy { $0.alert.device != "wb-1" })
+        // Back in service: its timer starts when it is recommissioned.
+        band.state = .commissioned
+        #expect(engine.upsert(device: band, now: Self.start + 86_400_000).isEmpty)
+        #expect(engine.tick(now: Self.start + 86_400_000 + 599_999).allSatisfy { $0.alert.device != "wb-1" })
+    }
 }
 
 @Suite("Missing follow-up rules")

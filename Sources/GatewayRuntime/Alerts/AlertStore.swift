@@ -71,11 +71,14 @@ struct AlertStore: Sendable {
                 """).execute(arguments: [state.startedAt, state.suppressedHits, state.openedCount])
     }
 
-    /// The engine state as persisted: open alerts, condition memory, start time (or `now` on first run).
+    /// The engine state as persisted: open alerts, condition memory; the start time is `now`.
     func loadState(now: Int64, in db: Database) throws -> EngineState {
         let decoder = JSONDecoder()
         let meta = try Row.fetchOne(db, sql: "SELECT started_at, suppressed_hits, opened_count FROM engine_meta WHERE id = 1")
-        var state = EngineState(startedAt: meta?["started_at"] ?? now)
+        // Absence timers of devices never heard from run from this start, not from the first one: a device
+        // added to devices.yaml while the gateway was down cannot be "offline" before it could report.
+        // (Devices heard from keep their persisted last sign of life.)
+        var state = EngineState(startedAt: now)
         state.suppressedHits = meta?["suppressed_hits"] ?? 0
         state.openedCount = meta?["opened_count"] ?? 0
         for body in try String.fetchAll(db, sql: "SELECT body FROM alerts WHERE state != 'resolved'") {

@@ -156,7 +156,7 @@ public struct IngestService: Service, CustomStringConvertible {
     private func commissionIfNew(_ deviceID: String, engine: inout AlertEngine, now: Int64, in db: Database) throws {
         guard var device = engine.registry.device(deviceID), device.state == .registered else { return }
         device.state = .commissioned
-        engine.upsert(device: device)
+        _ = engine.upsert(device: device, now: now)
         let operations = OperationsStore()
         try operations.saveDevice(device, by: "system", now: now, in: db)
         try operations.audit(actor: "system", action: "device.commissioned", target: deviceID, detail: "first valid message", now: now, in: db)

@@ -36,10 +36,10 @@ public struct DeviceDesk: Sendable {
                     throw ValidationFailure(issues: [ValidationIssue(location: nil, path: "device.id",
                                                                      message: "duplicate device id \"\(device.id)\"")])
                 }
-                engine.upsert(device: device)
+                let transitions = engine.upsert(device: device, now: now, actor: actor)
                 try operations.saveDevice(device, by: actor, now: now, in: db)
                 try operations.audit(actor: actor, action: action, target: device.id, detail: "state=\(device.state.rawValue)", now: now, in: db)
-                return ((), [])
+                return ((), transitions)
             }
         }
     }
