@@ -156,6 +156,14 @@ import Testing
             #expect(!body.contains("王五") && !body.contains("2001"))
             #expect(await eventually { console.json().contains { $0["device"] as? String == "door-hik" && $0["rule"] as? String == "access.door_forced" } })
 
+            // A body cut before its closing boundary still yields its event; the unfinished image is dropped.
+            var cut = Self.multipart(json: Self.accessEvent(minor: 76, serial: 5004, at: now), image: Self.jpeg)
+            cut.moveWriterIndex(to: cut.writerIndex - "\r\n--MIME_boundary_7f3a--\r\n".utf8.count - 100)
+            let partial = try await Self.push(api, "/api/v1/push/isapi/door-hik", body: cut,
+                                              contentType: "multipart/form-data; boundary=MIME_boundary_7f3a", headers: secret)
+            #expect(partial.status == 200 && partial.json["stored"] as? Int == 1 && partial.json["snapshots"] as? [String] == [],
+                    "\(partial.text)")
+
             // The terminal retries the same post: stored once. The passage's other posts are kept.
             let again = try await Self.push(api, "/api/v1/push/isapi/door-hik", body: forced,
                                             contentType: "multipart/form-data; boundary=MIME_boundary_7f3a", headers: secret)
@@ -166,7 +174,7 @@ import Testing
                                                 headers: [("Authorization", "Bearer \(TestRegistry.doorSecret)")])
                 #expect(plain.status == 200 && plain.json["stored"] as? Int == 1)
             }
-            #expect(try gateway.count("SELECT COUNT(*) FROM events WHERE device_id = 'door-hik'") == 3)
+            #expect(try gateway.count("SELECT COUNT(*) FROM events WHERE device_id = 'door-hik'") == 4)
 
             // XML of older firmware, secret in the URL; the fire lane camera's parking detector.
             let xml = """

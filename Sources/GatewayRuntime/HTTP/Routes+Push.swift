@@ -69,12 +69,7 @@ extension GatewayAPI {
         var snapshots: [(Data, MediaReference)] = []
         let contentType = request.headers[.contentType] ?? ""
         if let boundary = Self.multipartBoundary(contentType) {
-            let parts: [MultipartPart]
-            do {
-                parts = try Self.parseMultipart(buffer, boundary: boundary)
-            } catch {
-                parts = []
-            }
+            let parts = Self.parseMultipart(buffer, boundary: boundary)
             let event = parts.first(where: Self.isEventPart)
             let images = parts.filter { ($0.headers.first(name: "Content-Type") ?? "").lowercased().hasPrefix("image/") }
             if let oversized = images.first(where: { $0.body.readableBytes > intake.maxImageBytes }) {
@@ -176,8 +171,11 @@ extension GatewayAPI {
         return nil
     }
 
-    /// The parts of a multipart body (at most 32), with MultipartKit's streaming parser.
-    static func parseMultipart(_ buffer: ByteBuffer, boundary: String) throws -> [MultipartPart] {
+    /// The parts of a multipart body (at most 32), with MultipartKit's streaming parser. A body the parser
+    /// cannot finish (a missing closing boundary, a malformed trailer) keeps the parts completed before,
+    /// and the event part it was reading (never a half image): a device's event is not lost to a sloppy
+    /// trailer.
+    static func parseMultipart(_ buffer: ByteBuffer, boundary: String) -> [MultipartPart] {
         let parser = MultipartParser(boundary: boundary)
         var parts: [MultipartPart] = []
         var headers = HTTPHeaders()
@@ -189,7 +187,9 @@ extension GatewayAPI {
             headers = HTTPHeaders()
             body = ByteBuffer()
         }
-        try parser.execute(buffer)
+        _ = try? parser.execute(buffer)
+        let pending = MultipartPart(headers: headers, body: body)
+        if !headers.isEmpty, parts.count < 32, isEventPart(pending) { parts.append(pending) }
         return parts
     }
 
