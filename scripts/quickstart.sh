@@ -28,5 +28,4 @@ CONF
 fi
 echo "Try: mosquitto_pub -q 1 -t devices/xingfuli/xf-0301-band/telemetry -m '{\"ts\": '\$(date +%s%3N)', \"metrics\": {\"heart_rate\": 72}}'"
 echo "then: sqlite3 gateway.sqlite 'SELECT device_id, channel, ts, body FROM events ORDER BY id DESC LIMIT 5'"
-# One malloc arena for all threads keeps the resident set ~10 MB smaller at 100,000 devices (README, Benchmarks).
-MALLOC_ARENA_MAX=1 .build/release/gatewayd run --config devices.yaml --broker mqtt://127.0.0.1:1883 --db gateway.sqlite --http 127.0.0.1:8080
+.build/release/gatewayd run --config devices.yaml --broker mqtt://127.0.0.1:1883 --db gateway.sqlite --http 127.0.0.1:8080

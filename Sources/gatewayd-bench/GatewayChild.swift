@@ -17,7 +17,7 @@ struct GatewayChild: AsyncParsableCommand {
     @Option var db: String
 
     func run() async throws {
-        MemoryRelease.useSingleArena()
+        MemoryRelease.reexecWithSingleArena()
         var logger = Logger(label: "bench-gateway")
         logger.logLevel = .error
         let ruleBook = try RegistryLoader.loadConfiguration(path: config).ruleBook

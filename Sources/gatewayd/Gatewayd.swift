@@ -93,7 +93,7 @@ struct Run: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        MemoryRelease.useSingleArena()
+        MemoryRelease.reexecWithSingleArena()
         let environment = ProcessInfo.processInfo.environment
         let level = Logger.Level(rawValue: logLevel ?? environment["GATEWAYD_LOG_LEVEL"] ?? "info") ?? .info
         LoggingSystem.bootstrap { label in
