@@ -165,22 +165,21 @@ struct AbsenceRuleTests {
         #expect(cleared.first?.reason == "activity detected")
     }
 
+    static let offline10m = AlertRule(
+        id: "offline_10m", title: "设备离线", severity: .info, appliesTo: [.wristband],
+        condition: .absence(.anyMessage, seconds: 600, missedReports: 3)
+    )
+
     @Test("an explicit duration overrides the report interval")
     func explicitSeconds() throws {
-        let rule = AlertRule(
-            id: "offline_10m", title: "设备离线", severity: .info, appliesTo: [.wristband],
-            condition: .absence(.anyMessage, seconds: 600, missedReports: 3)
-        )
+        let rule = Self.offline10m
         var engine = try Fixture.engine([rule], startedAt: Self.start)
         #expect(engine.tick(now: Self.start + 599_999).isEmpty)
         #expect(engine.tick(now: Self.start + 600_000).map(\.alert.device).sorted() == ["wb-1", "wb-2"])
     }
     @Test("a device registered at run time starts its timers then, not at the engine's start")
     func registeredLater() throws {
-        let rule = AlertRule(
-            id: "offline_10m", title: "设备离线", severity: .info, appliesTo: [.wristband],
-            condition: .absence(.anyMessage, seconds: 600, missedReports: 3)
-        )
+        let rule = Self.offline10m
         var engine = try Fixture.engine([rule], startedAt: Self.start)
         let registeredAt = Self.start + 86_400_000
         var band = try #require(engine.registry.device("wb-1"))
@@ -194,10 +193,7 @@ struct AbsenceRuleTests {
 
     @Test("decommissioning resolves the device's open alerts and forgets its timers")
     func decommissioned() throws {
-        let rule = AlertRule(
-            id: "offline_10m", title: "设备离线", severity: .info, appliesTo: [.wristband],
-            condition: .absence(.anyMessage, seconds: 600, missedReports: 3)
-        )
+        let rule = Self.offline10m
         var engine = try Fixture.engine([rule], startedAt: Self.start)
         #expect(engine.tick(now: Self.start + 600_000).count == 2)
         var band = try #require(engine.registry.device("wb-1"))
