@@ -34,11 +34,14 @@ public struct APIToken: Sendable, Hashable {
     public static func authenticate(_ presented: String, among tokens: [APIToken]) -> APIToken? {
         let digest = Array(SHA256.hash(data: Data(presented.utf8)))
         var match: APIToken?
-        for token in tokens {
-            var difference: UInt8 = token.sha256.count == digest.count ? 0 : 1
-            for (a, b) in zip(token.sha256, digest) { difference |= a ^ b }
-            if difference == 0 { match = token }
-        }
+        for token in tokens where constantTimeEqual(token.sha256, digest) { match = token }
         return match
+    }
+
+    /// Byte-wise equality whose time does not depend on where the bytes differ.
+    static func constantTimeEqual(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        var difference: UInt8 = a.count == b.count ? 0 : 1
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
     }
 }

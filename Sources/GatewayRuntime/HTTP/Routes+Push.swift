@@ -50,6 +50,7 @@ extension GatewayAPI {
         }
         let topic = "push/\(format)/\(deviceID)"
         var body = Data(buffer: received)
+        var undecodable: Rejection?
         if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
             do {
                 body = try BodyInflater.inflate(body, encoding: encoding, limit: intake.maxPushBytes)
@@ -58,17 +59,15 @@ extension GatewayAPI {
                 throw APIError(.contentTooLarge, code: "body_too_large", message: "push body inflates past \(intake.maxPushBytes) bytes")
             } catch {
                 // Recorded like any undecodable body (the compressed bytes as received).
-                var message = InboundMessage(topic: topic, payload: body)
-                message.preRejected = Rejection(.invalidPayload, "body is not valid \(encoding.prefix(20)) data", deviceID: deviceID)
-                let receipt = await intake.submit(message)
-                throw APIError(.badRequest, code: receipt.rejection?.reason.rawValue ?? "invalid_payload", message: "body is not valid \(encoding.prefix(20)) data")
+                undecodable = Rejection(.invalidPayload, "body is not valid \(encoding.prefix(20)) data", deviceID: deviceID)
             }
         }
         let buffer = ByteBuffer(data: body)
         var message = InboundMessage(topic: topic, payload: body)
+        message.preRejected = undecodable
         var snapshots: [(Data, MediaReference)] = []
         let contentType = request.headers[.contentType] ?? ""
-        if let boundary = Self.multipartBoundary(contentType) {
+        if undecodable == nil, let boundary = Self.multipartBoundary(contentType) {
             let parts = Self.parseMultipart(buffer, boundary: boundary)
             let event = parts.first(where: Self.isEventPart)
             let images = parts.filter { ($0.headers.first(name: "Content-Type") ?? "").lowercased().hasPrefix("image/") }
@@ -134,7 +133,7 @@ extension GatewayAPI {
             throw refused
         }
         guard let presented = Self.presentedSecret(request), presented.utf8.count <= 512,
-              Self.constantTimeEqual(APIToken.hash(presented), expected) else {
+              APIToken.constantTimeEqual(APIToken.hash(presented).utf8, expected.utf8) else {
             metrics.recordPushRefused(format: format, reason: "bad_secret")
             throw refused
         }
@@ -152,13 +151,6 @@ extension GatewayAPI {
             }
         }
         return request.uri.queryParameters.get("secret")
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        var difference: UInt8 = x.count == y.count ? 0 : 1
-        for (p, q) in zip(x, y) { difference |= p ^ q }
-        return difference == 0
     }
 
     static func multipartBoundary(_ contentType: String) -> String? {

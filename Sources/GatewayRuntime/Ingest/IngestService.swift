@@ -66,9 +66,12 @@ public struct IngestService: Service, CustomStringConvertible {
     func process(_ batch: [InboundMessage]) async -> [IngestReceipt] {
         let now = clock()
         let registry = alerts.registry
+        var replies: [DeviceReply] = []
         let decided = batch.map { message in
             let raw = RawMessage(topic: message.topic, payload: message.payload, receivedAt: now, media: message.media)
-            return (message, message.preRejected.map { IngestOutcome.rejected($0) } ?? ingest.process(raw, registry: registry, now: now))
+            let outcome = message.preRejected.map { IngestOutcome.rejected($0) } ?? ingest.process(raw, registry: registry, now: now)
+            if let reply = ingest.reply(to: raw, outcome: outcome) { replies.append(reply) }
+            return (message, outcome)
         }
         var attempt = 0
         while true {
@@ -81,7 +84,9 @@ public struct IngestService: Service, CustomStringConvertible {
                 let stored = receipts.reduce(0) { $0 + $1.stored }, duplicates = receipts.reduce(0) { $0 + $1.duplicates }
                 counters.record(received: batch.count, stored: stored, duplicates: duplicates, rejected: rejected)
                 metrics.recordIngest(received: batch.count, stored: stored, duplicates: duplicates, rejected: rejected, ruleTime: ruleTime)
-                answer(decided, now: now)
+                countUnknownCodes(decided)
+                // Replies promise the device its message is kept: sent only now that it is committed.
+                replies.forEach(publishReply)
                 log(decided)
                 return receipts
             } catch {
@@ -130,17 +135,11 @@ public struct IngestService: Service, CustomStringConvertible {
         }
     }
 
-    /// After the commit: protocol replies to the devices that expect one, and the unknown-code metric.
-    private func answer(_ decided: [(InboundMessage, IngestOutcome)], now: Int64) {
-        for (message, outcome) in decided {
-            if case let .accepted(messages) = outcome {
-                for deviceMessage in messages where deviceMessage.eventName == DeviceMessage.unknownVendorEvent {
-                    metrics.recordUnknownVendorCode(format: deviceMessage.format)
-                }
+    private func countUnknownCodes(_ decided: [(InboundMessage, IngestOutcome)]) {
+        for case let (_, .accepted(messages)) in decided {
+            for message in messages where message.eventName == DeviceMessage.unknownVendorEvent {
+                metrics.recordUnknownVendorCode(format: message.format)
             }
-            guard message.media.isEmpty, !message.topic.hasPrefix("devices/") else { continue }
-            let raw = RawMessage(topic: message.topic, payload: message.payload, receivedAt: now)
-            if let reply = ingest.reply(to: raw, outcome: outcome) { publishReply(reply) }
         }
     }
 
