@@ -27,8 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .systemLibrary(
@@ -42,6 +42,8 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "DeviceModel", swiftSettings: swiftSettings),
+        // Mutations of valid messages for the fuzz tests and the soak (never used by the daemon).
+        .target(name: "FuzzInput", swiftSettings: swiftSettings),
         // A mosquitto broker on a free loopback port, for tests and benchmarks (never used by the daemon).
         .target(name: "LocalBroker", swiftSettings: swiftSettings),
         .target(name: "AlertRules", dependencies: ["DeviceModel"], swiftSettings: swiftSettings),
@@ -61,7 +63,6 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             resources: [.copy("Resources/openapi.yaml")],
@@ -91,12 +92,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "DeviceModelTests", dependencies: ["DeviceModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DeviceModelTests",
+            dependencies: ["DeviceModel", "FuzzInput", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "AlertRulesTests", dependencies: ["AlertRules", "DeviceModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayRuntimeTests",
             dependencies: [
-                "GatewayRuntime", "DeviceModel", "AlertRules", "CMosquitto", "CZlib", "LocalBroker",
+                "GatewayRuntime", "DeviceModel", "AlertRules", "CMosquitto", "CZlib", "LocalBroker", "FuzzInput",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
@@ -107,6 +112,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings
         ),

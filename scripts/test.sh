@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift test "$@"
+# Build everything first: the crash and fuzz tests run the real `gatewayd` executable as a child process.
+swift build --build-tests
+swift test --skip-build "$@"

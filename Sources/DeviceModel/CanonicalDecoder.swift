@@ -62,6 +62,7 @@ public struct CanonicalDecoder: MessageDecoder {
 /// Decodes JSON, turning Foundation's decoding errors into rejections that say which field is wrong.
 func decodeJSON<T: Decodable>(_ type: T.Type, from payload: Data, deviceID: String?) throws(Rejection) -> T {
     guard !payload.isEmpty else { throw Rejection(.malformedJSON, "empty payload", deviceID: deviceID) }
+    if let problem = StrictJSONScanner.check(payload) { throw StrictJSONScanner.rejection(problem, deviceID: deviceID) }
     do {
         return try JSONDecoder().decode(type, from: payload)
     } catch let error as DecodingError {

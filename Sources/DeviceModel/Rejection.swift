@@ -24,6 +24,10 @@ public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
         case deviceDecommissioned = "device_decommissioned"
         case malformedJSON = "malformed_json"
         case invalidPayload = "invalid_payload"
+        /// JSON nested deeper than the gateway reads (``StrictJSONScanner/maxDepth``).
+        case tooDeep = "too_deep"
+        /// A number outside 64-bit integers or double precision (it could not be kept exactly).
+        case numberOutOfRange = "number_out_of_range"
         case unknownMetric = "unknown_metric"
         case valueOutOfRange = "value_out_of_range"
         case unknownEvent = "unknown_event"

@@ -6,7 +6,8 @@ import Glibc
 /// Spawns helper processes (the broker) with a clean signal mask. Foundation's `Process` hands the child
 /// the test runner's blocked signals, and a mosquitto with SIGTERM blocked never stops.
 public enum ChildProcess {
-    public static func spawn(_ path: String, _ arguments: [String]) throws -> pid_t {
+    /// Starts `path` with `arguments`; its stdout and stderr go to `output` (appended) or /dev/null.
+    public static func spawn(_ path: String, _ arguments: [String], output: String? = nil, environment: [String: String] = [:]) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -22,12 +23,16 @@ public enum ChildProcess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        var inherited = ProcessInfo.processInfo.environment
+        inherited.merge(environment) { $1 }
+        let envp: [UnsafeMutablePointer<CChar>?] = inherited.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         guard result == 0 else { throw BrokerError("posix_spawn \(path) failed: \(String(cString: strerror(result)))") }
         return pid
     }

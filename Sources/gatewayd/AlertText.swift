@@ -44,6 +44,7 @@ enum AlertText {
         case .null: "null"
         case let .bool(flag): flag ? "true" : "false"
         case let .number(number): number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case let .integer(number): String(number)
         case let .string(string): string
         case let .array(items): "[" + items.map(text).joined(separator: ", ") + "]"
         case let .object(fields): "{" + fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(text($0.value))" }.joined(separator: " ") + "}"

@@ -60,6 +60,7 @@ private enum Planner {
         case .null: []
         case let .bool(bool): [String(bool)]
         case let .number(number): [String(number)]
+        case let .integer(number): [String(number)]
         case let .string(string): [string]
         case let .array(array): array.flatMap(strings)
         case let .object(object): object.flatMap { [$0.key] + strings($0.value) }

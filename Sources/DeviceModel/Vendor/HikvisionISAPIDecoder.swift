@@ -104,8 +104,16 @@ public struct HikvisionISAPIDecoder: MessageDecoder {
             throw Rejection(.malformedJSON, "empty event document", deviceID: deviceID)
         }
         if first == UInt8(ascii: "<") {
-            guard let (_, value) = XMLDocumentTree.parse(payload), case let .object(object) = value else {
-                throw Rejection(.invalidPayload, "not a well-formed EventNotificationAlert XML document", deviceID: deviceID)
+            let value: JSONValue
+            do throws(XMLPreflight.Refusal) {
+                value = try XMLDocumentTree.parse(payload).value
+            } catch .tooDeep {
+                throw Rejection(.tooDeep, XMLPreflight.Refusal.tooDeep.detail, deviceID: deviceID)
+            } catch {
+                throw Rejection(.invalidPayload, error.detail, deviceID: deviceID)
+            }
+            guard case let .object(object) = value else {
+                throw Rejection(.invalidPayload, "not an EventNotificationAlert XML document (the root element has no children)", deviceID: deviceID)
             }
             return object
         }
@@ -120,6 +128,7 @@ public struct HikvisionISAPIDecoder: MessageDecoder {
     static func integer(_ value: JSONValue?) -> Int? {
         switch value {
         case let .number(number)?: Int(exactly: number)
+        case let .integer(number)?: Int(exactly: number)
         case let .string(text)?: Int(text.trimmingCharacters(in: .whitespaces))
         default: nil
         }

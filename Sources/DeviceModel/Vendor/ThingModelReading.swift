@@ -91,6 +91,7 @@ public struct ThingModelTranslator: Sendable {
     static func number(_ value: JSONValue) -> Double? {
         switch value {
         case let .number(number): number.isFinite ? number : nil
+        case let .integer(number): Double(number)
         case let .bool(flag): flag ? 1 : 0
         case let .string(text): Double(text.trimmingCharacters(in: .whitespaces)).flatMap { $0.isFinite ? $0 : nil }
         default: nil
@@ -102,6 +103,7 @@ public struct ThingModelTranslator: Sendable {
         switch value {
         case let .number(number):
             number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case let .integer(number): String(number)
         case let .bool(flag): flag ? "true" : "false"
         case let .string(text): text
         default: nil

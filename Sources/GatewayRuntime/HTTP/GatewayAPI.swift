@@ -41,6 +41,7 @@ struct GatewayAPI: Sendable {
         addDeviceRoutes(to: router)
         addAlertRoutes(to: router)
         addRecordRoutes(to: router)
+        addRawCaptureRoutes(to: router)
         addPushRoutes(to: router)
         return router
     }

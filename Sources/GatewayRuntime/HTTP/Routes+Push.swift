@@ -3,7 +3,6 @@ import DeviceModel
 import Foundation
 import Hummingbird
 import Logging
-import MultipartKit
 import NIOCore
 import NIOFoundationCompat
 import HTTPTypes
@@ -62,37 +61,44 @@ extension GatewayAPI {
                 undecodable = Rejection(.invalidPayload, "body is not valid \(encoding.prefix(20)) data", deviceID: deviceID)
             }
         }
-        let buffer = ByteBuffer(data: body)
         var message = InboundMessage(topic: topic, payload: body)
         message.preRejected = undecodable
         var snapshots: [(Data, MediaReference)] = []
         let contentType = request.headers[.contentType] ?? ""
         if undecodable == nil, let boundary = Self.multipartBoundary(contentType) {
-            let parts = Self.parseMultipart(buffer, boundary: boundary)
-            let event = parts.first(where: Self.isEventPart)
-            let images = parts.filter { ($0.headers.first(name: "Content-Type") ?? "").lowercased().hasPrefix("image/") }
-            if let oversized = images.first(where: { $0.body.readableBytes > intake.maxImageBytes }) {
-                metrics.recordPushRefused(format: format, reason: "image_too_large")
-                throw APIError(.contentTooLarge, code: "image_too_large",
-                               message: "an image of \(oversized.body.readableBytes) bytes exceeds \(intake.maxImageBytes) bytes")
+            let parsed: Result<[MultipartBody.Part], MultipartBody.Failure>
+            do throws(MultipartBody.Failure) {
+                parsed = .success(try MultipartBody.parse(body, boundary: boundary))
+            } catch {
+                parsed = .failure(error)
             }
-            if let event {
-                message.payload = Data(buffer: event.body)
-                let now = clock()
-                for image in images.prefix(intake.maxImages) {
-                    let type = (image.headers.first(name: "Content-Type") ?? "image/jpeg").lowercased()
-                    let data = Data(buffer: image.body)
-                    snapshots.append((data, intake.snapshots.reference(for: data, contentType: type, now: now)))
+            switch parsed {
+            case let .success(parts):
+                let event = parts.first(where: Self.isEventPart)
+                let images = parts.filter { $0.contentType.hasPrefix("image/") }
+                if let oversized = images.first(where: { $0.body.count > intake.maxImageBytes }) {
+                    metrics.recordPushRefused(format: format, reason: "image_too_large")
+                    throw APIError(.contentTooLarge, code: "image_too_large",
+                                   message: "an image of \(oversized.body.count) bytes exceeds \(intake.maxImageBytes) bytes")
                 }
-                message.media = snapshots.map(\.1)
-            } else {
-                // The dead letter records the parts' headers, never an image's bytes (biometric data).
-                message.payload = Data(parts.map { part in
-                    part.headers.map { "\($0.name): \($0.value)" }.joined(separator: "; ") + " (\(part.body.readableBytes) bytes)"
-                }.joined(separator: "\n").utf8)
-                message.preRejected = Rejection(.invalidPayload, parts.isEmpty
-                    ? "multipart body could not be parsed (boundary \"\(boundary.prefix(70))\")"
-                    : "multipart body has no event part (JSON, XML or text) among \(parts.count) parts", deviceID: deviceID)
+                if let event {
+                    message.payload = event.body
+                    let now = clock()
+                    for image in images.prefix(intake.maxImages) {
+                        let type = image.contentType.isEmpty ? "image/jpeg" : image.contentType
+                        snapshots.append((image.body, intake.snapshots.reference(for: image.body, contentType: type, now: now)))
+                    }
+                    message.media = snapshots.map(\.1)
+                } else {
+                    message.payload = Self.partSummary(parts)
+                    message.preRejected = Rejection(.invalidPayload, parts.isEmpty
+                        ? "multipart body has no complete part (boundary \"\(boundary.prefix(70))\")"
+                        : "multipart body has no event part (JSON, XML or text) among \(parts.count) parts", deviceID: deviceID)
+                }
+            case let .failure(error):
+                // The dead letter keeps the failure, never the body (it may hold a face image).
+                message.payload = Data("(multipart body of \(body.count) bytes, not kept)".utf8)
+                message.preRejected = Rejection(.invalidPayload, error.detail, deviceID: deviceID)
             }
         }
         let receipt = await intake.submit(message)
@@ -163,34 +169,20 @@ extension GatewayAPI {
         return nil
     }
 
-    /// The parts of a multipart body (at most 32), with MultipartKit's streaming parser. A body the parser
-    /// cannot finish (a missing closing boundary, a malformed trailer) keeps the parts completed before,
-    /// and the event part it was reading (never a half image): a device's event is not lost to a sloppy
-    /// trailer.
-    static func parseMultipart(_ buffer: ByteBuffer, boundary: String) -> [MultipartPart] {
-        let parser = MultipartParser(boundary: boundary)
-        var parts: [MultipartPart] = []
-        var headers = HTTPHeaders()
-        var body = ByteBuffer()
-        parser.onHeader = { name, value in headers.add(name: name, value: value) }
-        parser.onBody = { chunk in body.writeBuffer(&chunk) }
-        parser.onPartComplete = {
-            if parts.count < 32 { parts.append(MultipartPart(headers: headers, body: body)) }
-            headers = HTTPHeaders()
-            body = ByteBuffer()
-        }
-        _ = try? parser.execute(buffer)
-        let pending = MultipartPart(headers: headers, body: body)
-        if !headers.isEmpty, parts.count < 32, isEventPart(pending) { parts.append(pending) }
-        return parts
+    /// What a dead letter keeps of a multipart body without an event: the parts' headers and sizes, never an
+    /// image's bytes (biometric data).
+    static func partSummary(_ parts: [MultipartBody.Part]) -> Data {
+        Data(parts.map { part in
+            part.headers.map { "\($0.name): \($0.value)" }.joined(separator: "; ") + " (\(part.body.count) bytes)"
+        }.joined(separator: "\n").utf8)
     }
 
     /// The event document of a push: a JSON, XML or text part (by content type, or by its first byte).
-    static func isEventPart(_ part: MultipartPart) -> Bool {
-        let type = (part.headers.first(name: "Content-Type") ?? "").lowercased()
+    static func isEventPart(_ part: MultipartBody.Part) -> Bool {
+        let type = part.contentType
         if type.hasPrefix("image/") { return false }
         if type.contains("json") || type.contains("xml") || type.hasPrefix("text/") { return true }
-        let first = part.body.readableBytesView.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+        let first = part.body.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
         return first == UInt8(ascii: "{") || first == UInt8(ascii: "<")
     }
 }

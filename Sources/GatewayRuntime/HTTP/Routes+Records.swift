@@ -38,7 +38,7 @@ extension GatewayAPI {
             }
             let rows = try database.read { db in
                 try Row.fetchAll(db, sql: """
-                    SELECT id, received_at, topic, reason, detail, device_id, payload, payload_size FROM dead_letters
+                    SELECT id, received_at, topic, reason, detail, device_id, payload, payload_size, payload_sha256, payload_kept FROM dead_letters
                     WHERE id < ? AND (? IS NULL OR reason = ?) ORDER BY id DESC LIMIT ?
                     """, arguments: [before, reason, reason, limit])
             }
@@ -46,7 +46,7 @@ extension GatewayAPI {
                 DeadLetterView(id: row["id"], receivedAt: row["received_at"], topic: row["topic"], reason: row["reason"],
                                detail: row["detail"], deviceID: row["device_id"],
                                payload: String(decoding: (row["payload"] as Data?) ?? Data(), as: UTF8.self),
-                               payloadSize: row["payload_size"])
+                               payloadSize: row["payload_size"], payloadSHA256: row["payload_sha256"], payloadKept: row["payload_kept"])
             }
             let next: Int64? = items.count == limit ? items.last?.id : nil
             return JSONResponse.response(RecordPage(items: items, nextBefore: next))
@@ -83,12 +83,16 @@ struct DeadLetterView: Encodable {
     var receivedAt: Int64
     var topic, reason, detail: String
     var deviceID: String?
-    /// The first 4 KiB of the payload as text (invalid UTF-8 replaced).
+    /// The payload's shape with values masked (`payload_kept` "redacted"), or under a raw capture the first
+    /// 4 KiB as received ("raw"; invalid UTF-8 replaced).
     var payload: String
     var payloadSize: Int
+    var payloadSHA256: String?
+    var payloadKept: String
 
     enum CodingKeys: String, CodingKey {
         case id, topic, reason, detail, payload
         case receivedAt = "received_at", deviceID = "device_id", payloadSize = "payload_size"
+        case payloadSHA256 = "payload_sha256", payloadKept = "payload_kept"
     }
 }

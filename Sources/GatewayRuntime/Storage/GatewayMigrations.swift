@@ -224,6 +224,21 @@ public enum GatewayMigrations {
                 CREATE INDEX snapshots_by_expiry ON snapshots (expires_at);
                 """)
         }
+        migrator.registerMigration("v6-dead-letter-shape") { db in
+            // Dead letters keep the payload's shape (values masked) by default, with its hash to match
+            // reports against; `payload_kept` says 'redacted' or 'raw' (raw only under an admin's time-limited
+            // capture for one device, audited).
+            try db.execute(sql: """
+                ALTER TABLE dead_letters ADD COLUMN payload_sha256 TEXT;
+                ALTER TABLE dead_letters ADD COLUMN payload_kept TEXT NOT NULL DEFAULT 'raw';
+                CREATE TABLE raw_capture (
+                    device_id TEXT PRIMARY KEY,
+                    until INTEGER NOT NULL,
+                    by TEXT NOT NULL,
+                    started_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import DeviceModel
 import Foundation
 import GRDB
@@ -28,20 +29,25 @@ public struct IngestStore: Sendable {
         return true
     }
 
-    /// Pushed bodies (face terminals, cameras) are kept without their personal fields
-    /// (``PersonalFieldRedaction``); the size recorded is that of the body as received.
+    /// A dead letter keeps the payload's shape with its values masked (``DeadLetterRedaction``), its size
+    /// and SHA-256. Only while an admin's raw capture runs for the device (``RawCaptureStore``) is the payload
+    /// kept as received, and even then pushed bodies lose their personal fields (``PersonalFieldRedaction``).
     public func insertDeadLetter(topic: String, payload: Data, rejection: Rejection, receivedAt: Int64, in db: Database) throws {
-        let kept = topic.hasPrefix("push/") ? PersonalFieldRedaction.redact(payload) : payload
-        try db.execute(
-            sql: """
-                INSERT INTO dead_letters (received_at, topic, reason, detail, device_id, payload, payload_size)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                receivedAt, topic, rejection.reason.rawValue, rejection.detail, rejection.deviceID,
-                kept.prefix(deadLetterPayloadLimit), payload.count,
-            ]
-        )
+        let raw = try rejection.deviceID.map { try RawCaptureStore().isCapturing($0, now: receivedAt, in: db) } ?? false
+        let kept: Data
+        if raw {
+            kept = topic.hasPrefix("push/") ? PersonalFieldRedaction.redact(payload) : payload
+        } else {
+            kept = DeadLetterRedaction.redact(payload.prefix(deadLetterPayloadLimit))
+        }
+        let digest = SHA256.hash(data: payload).map { String(format: "%02x", $0) }.joined()
+        try db.cachedStatement(sql: """
+                INSERT INTO dead_letters (received_at, topic, reason, detail, device_id, payload, payload_size, payload_sha256, payload_kept)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                receivedAt, String(topic.prefix(512)), rejection.reason.rawValue, rejection.detail, rejection.deviceID,
+                kept.prefix(deadLetterPayloadLimit), payload.count, digest, raw ? "raw" : "redacted",
+            ])
     }
 
     /// Any accepted traffic marks a device seen and online; a `status` message sets online/offline, unless

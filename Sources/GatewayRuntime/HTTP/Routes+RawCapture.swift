@@ -1,0 +1,54 @@
+import DeviceModel
+import Foundation
+import GRDB
+import Hummingbird
+
+/// `/api/v1/devices/{id}/raw-capture` (role admin): dead letters of one device keep the payload as received
+/// instead of its masked shape, for a limited time (`{"duration": "30m"}`, at most 24 h). `GET` shows the
+/// capture, `PUT` starts or extends it, `DELETE` ends it (idempotent); starting and ending are audited.
+extension GatewayAPI {
+    func addRawCaptureRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/api/v1/devices/{id}/raw-capture") { request, context in
+            _ = try auth.authenticate(request, allowing: [.admin])
+            let id = try identifier(context, "id")
+            guard host.registry.device(id) != nil else { throw APIError(.notFound, code: "not_found", message: "no such device") }
+            let now = clock()
+            let capture = try await database.read { db in try RawCaptureStore().capture(id, in: db) }.flatMap { $0.until > now ? $0 : nil }
+            return JSONResponse.response(RawCaptureView(deviceID: id, capturing: capture != nil, until: capture?.until, by: capture?.by))
+        }
+        router.put("/api/v1/devices/{id}/raw-capture") { request, context in
+            let token = try auth.authenticate(request, allowing: [.admin])
+            let id = try identifier(context, "id")
+            guard host.registry.device(id) != nil else { throw APIError(.notFound, code: "not_found", message: "no such device") }
+            let body: MaintenanceRequest = try await decodeBody(request)
+            guard let seconds = DurationText.seconds(body.duration), seconds > 0,
+                  Int64(seconds) * 1000 <= RawCaptureStore.maxDurationMillis else {
+                throw APIError(.badRequest, code: "invalid_duration", message: "duration must be like 30m or 4h, at most 24h")
+            }
+            let now = clock()
+            let capture = try await database.write { db in
+                try RawCaptureStore().start(id, until: now + Int64(seconds) * 1000, by: token.id, now: now, in: db)
+            }
+            return JSONResponse.response(capture)
+        }
+        router.delete("/api/v1/devices/{id}/raw-capture") { request, context in
+            let token = try auth.authenticate(request, allowing: [.admin])
+            let id = try identifier(context, "id")
+            let now = clock()
+            guard host.registry.device(id) != nil else { throw APIError(.notFound, code: "not_found", message: "no such device") }
+            _ = try await database.write { db in try RawCaptureStore().stop(id, by: token.id, now: now, in: db) }
+            return Response(status: .noContent)
+        }
+    }
+}
+
+struct RawCaptureView: Encodable {
+    var deviceID: String
+    var capturing: Bool
+    var until: Int64?
+    var by: String?
+
+    enum CodingKeys: String, CodingKey {
+        case deviceID = "device_id", capturing, until, by
+    }
+}
