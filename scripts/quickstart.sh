@@ -18,6 +18,7 @@ allow_anonymous true
 persistence true
 persistence_location $PWD/.run/
 max_queued_messages 100000
+max_inflight_messages 1000
 log_dest file $PWD/.run/mosquitto.log
 CONF
   mosquitto -c .run/mosquitto.conf &

@@ -18,6 +18,8 @@ public final class Gateway: Sendable {
     public let database: DatabasePool
     public let counters = IngestCounters()
     public let metrics = GatewayMetrics()
+    /// Whether ingest's last write was refused, and why (for `/readyz`).
+    public let storageHealth = StorageHealth()
     public let mqtt: MQTTService
     public let alerts: AlertService
     public let delivery: DeliveryService?
@@ -43,18 +45,21 @@ public final class Gateway: Sendable {
                                   clock: clock, logger: logger, notifyWorkOrderSystem: settings.workOrderTarget != nil)
         delivery = targets.isEmpty ? nil
             : DeliveryService(targets: targets, database: database, bell: host.deliveryBell, clock: clock, logger: logger)
-        let inbox = BoundedInbox<InboundMessage>(capacity: settings.inboxCapacity)
+        let inbox = CommitHandoff()
         var options = MQTTOptions(broker: settings.broker, clientID: settings.clientID ?? "gatewayd-\(registry.gatewayID)")
         options.username = settings.username
         options.password = settings.password
         options.caFile = settings.caFile
         options.subscriptions = MessageIngest.subscriptions
         options.presenceTopic = "gateway/\(registry.gatewayID)/status"
+        options.maxBatchMessages = settings.batchSize
+        options.maxPayloadBytes = settings.policy.maxPayloadBytes
         let client = try MosquittoClient(options: options, inbox: inbox)
         mqtt = MQTTService(client: client, logger: logger)
         let ingest = IngestService(
             inbox: inbox, database: database,
-            ingest: MessageIngest(policy: settings.policy), counters: counters, metrics: metrics, alerts: host, clock: clock,
+            ingest: MessageIngest(policy: settings.policy), counters: counters, metrics: metrics, health: storageHealth,
+            alerts: host, clock: clock,
             batchSize: settings.batchSize, logger: logger,
             publishReply: { [client, logger] reply in
                 // Replies are QoS 0, as the platforms send them: the device re-posts if it needs to.
@@ -79,7 +84,9 @@ public final class Gateway: Sendable {
                 devices: DeviceDesk(database: database, host: host), alerts: alerts.alertDesk, host: host, metrics: metrics,
                 connections: { ["devices": deviceMQTT.isConnected, "alerts": alertMQTT.isConnected] },
                 inboxStalls: { deviceMQTT.client.inbox.stalls },
-                isBrokerConnected: { deviceMQTT.isConnected }, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
+                isBrokerConnected: { deviceMQTT.isConnected },
+                areSubscriptionsGranted: { deviceMQTT.subscriptionsGranted && alertMQTT.subscriptionsGranted },
+                storageHealth: storageHealth, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
             )
             api.push = EventPushIntake(submit: { message in await ingest.submit(message) }, snapshots: snapshots,
                                        maxPushBytes: http.maxPushBytes, maxImageBytes: http.maxImageBytes)

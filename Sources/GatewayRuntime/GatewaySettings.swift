@@ -11,10 +11,8 @@ public struct GatewaySettings: Sendable {
     /// Overrides the MQTT client id (default `gatewayd-{gateway id}`). Keep it stable: the broker keeps
     /// the persistent session, and the QoS 1 messages queued while we were down, under this id.
     public var clientID: String?
-    /// Messages waiting between the network thread and the database writer. When full, the network thread
-    /// waits (never drops); see ``BoundedInbox``. Default 4096.
-    public var inboxCapacity: Int = 4096
-    /// Messages per SQLite transaction at most. Default 512.
+    /// Messages per SQLite transaction at most (one batch read from the broker, acknowledged after its
+    /// commit; see ``CommitHandoff``). Default 512.
     public var batchSize: Int = 512
     public var policy = IngestPolicy()
     /// `--workorder-url`: the grid work-order system. No work orders are created without it.

@@ -12,7 +12,7 @@ final class LoadGenerator: Sendable {
             var options = MQTTOptions(broker: try BrokerAddress(url: broker), clientID: "bench-load-\(getpid())-\(index)")
             options.cleanSession = true
             options.maxInflightMessages = 1000
-            return try MosquittoClient(options: options, inbox: BoundedInbox(capacity: 1))
+            return try MosquittoClient(options: options)
         }
     }
 
@@ -46,7 +46,7 @@ final class CountingSubscriber: Sendable {
         var options = MQTTOptions(broker: try BrokerAddress(url: broker), clientID: "bench-sub-\(getpid())-\(UUID().uuidString.prefix(6))")
         options.cleanSession = true
         options.subscriptions = [filter]
-        client = try MosquittoClient(options: options, inbox: BoundedInbox(capacity: 65_536))
+        client = try MosquittoClient(options: options)
         self.recordAlerts = recordAlerts
     }
 
@@ -55,7 +55,7 @@ final class CountingSubscriber: Sendable {
         for await event in client.events { if case .connected = event { break } }
         let inbox = client.inbox
         Task {
-            while let batch = await inbox.takeBatch(max: 4096) {
+            while let batch = await inbox.takeBatch() {
                 let now = ContinuousClock.now
                 var arrivals: [(String, ContinuousClock.Instant)] = []
                 if self.recordAlerts {

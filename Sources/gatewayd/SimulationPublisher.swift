@@ -34,7 +34,7 @@ final class SimulationPublisher: Sendable {
         options.username = username
         options.password = password
         options.caFile = caFile
-        client = try MosquittoClient(options: options, inbox: BoundedInbox(capacity: 16))
+        client = try MosquittoClient(options: options)
     }
 
     var state: Link { link.withLock { $0 } }
@@ -57,6 +57,7 @@ final class SimulationPublisher: Sendable {
                     case let .refused(_, reason): state = .refused(reason)
                     case .disconnected: if case .connected = state { state = .lost }
                     case let .loopExited(error): state = .ended(error)
+                    case .subscribeFailed, .subscriptionRefused: break  // a publisher subscribes to nothing
                     }
                 }
             }

@@ -41,8 +41,8 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
         options.password = settings.password
         options.caFile = settings.caFile
         options.subscriptions = [Self.commandSubscription]
-        let client = try MosquittoClient(options: options, inbox: BoundedInbox(capacity: 256),
-                                         onPublished: { mid in publisher.acknowledged(mid) })
+        options.maxBatchMessages = 64
+        let client = try MosquittoClient(options: options, onPublished: { mid in publisher.acknowledged(mid) })
         let stopping = self.stopping
         mqtt = MQTTService(client: client, logger: logger, beforeStop: { [database] in
             // Give in-flight alert publications up to 3 s to be acknowledged before disconnecting.
@@ -104,7 +104,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
     }
 
     /// Published outbox rows are kept a day for inspection, then removed.
-    private func pruneOutbox() async throws {
+    public func pruneOutbox() async throws {
         let cutoff = clock() - 86_400_000
         try await database.write { db in
             try db.execute(sql: "DELETE FROM mqtt_outbox WHERE published_at IS NOT NULL AND published_at < ?", arguments: [cutoff])
@@ -128,13 +128,32 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
 
     // MARK: - Commands
 
+    /// Commands are acknowledged to the broker only once each is carried out or dead-lettered; a command the
+    /// database cannot take is retried, and abandoned unacknowledged (redelivered) if the gateway stops.
     private func consumeCommands() async {
-        while let batch = await mqtt.client.inbox.takeBatch(max: 64) {
-            for message in batch { await handle(message) }
+        let inbox = mqtt.client.inbox
+        while let batch = await inbox.nextBatch() {
+            for message in batch {
+                var attempt = 0
+                while await !handle(message) {
+                    attempt += 1
+                    if inbox.isAbandoned { return }
+                    if attempt >= 50 {
+                        logger.error("alert command given up after repeated failures", metadata: ["mqtt.topic": "\(message.topic.prefix(200))"])
+                        break
+                    }
+                    do { try await Task.sleep(for: .milliseconds(min(2000, 50 * attempt * attempt))) } catch {
+                        inbox.abandon()
+                        return
+                    }
+                }
+            }
+            inbox.complete()
         }
     }
 
-    private func handle(_ message: InboundMessage) async {
+    /// Carries out one command or dead-letters it; `false` when the database refused the write.
+    private func handle(_ message: InboundMessage) async -> Bool {
         let now = clock()
         do {
             let command = try AlertCommand.parse(topic: message.topic, payload: message.payload)
@@ -150,13 +169,22 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
             }
             let transitions = [transition]
             AlertLog.log(transitions, logger: logger)
+            return true
         } catch let rejection as Rejection {
             logger.notice("alert command rejected", metadata: ["mqtt.topic": "\(message.topic.prefix(200))", "reject.detail": "\(rejection.detail)"])
-            try? await database.write { db in
-                try IngestStore().insertDeadLetter(topic: message.topic, payload: message.payload, rejection: rejection, receivedAt: now, in: db)
+            do {
+                try await database.write { db in
+                    try IngestStore().insertDeadLetter(topic: message.topic, payload: message.payload, rejection: rejection,
+                                                       receivedAt: now, size: message.payloadSize, in: db)
+                }
+                return true
+            } catch {
+                logger.error("alert command not recorded; retrying", metadata: ["error": "\(error)"])
+                return false
             }
         } catch {
-            logger.error("alert command failed", metadata: ["mqtt.topic": "\(message.topic.prefix(200))", "error": "\(error)"])
+            logger.error("alert command failed; retrying", metadata: ["mqtt.topic": "\(message.topic.prefix(200))", "error": "\(error)"])
+            return false
         }
     }
 }

@@ -5,13 +5,16 @@ import Synchronization
 /// Sends the MQTT outbox at least once, in order: rows are published with QoS 1 and marked published only
 /// when the broker's PUBACK arrives. Rows not acknowledged before a restart are sent again (the console
 /// de-duplicates by alert id and `updated_at`). At most `window` publications are in flight.
+///
+/// What is pending is always read from the database (`published_at IS NULL`, minus what is in flight now),
+/// never from an in-memory cursor: ids may be pruned away, and a cursor past them would stall the outbox.
+/// Rows in flight across a reconnect are resent by libmosquitto after the CONNACK.
 final class OutboxPublisher: Sendable {
     private struct State {
         var inflight: [Int32: Int64] = [:]
         /// PUBACKs reported before `mosquitto_publish` returned their message id to us.
         var early: Set<Int32> = []
         var acknowledged: [Int32] = []
-        var lastSent: Int64 = 0
     }
 
     private let state = Mutex(State())
@@ -43,21 +46,20 @@ final class OutboxPublisher: Sendable {
         }
         try await markPublished(done, database: database, now: now)
         guard connected else { return }
-        let (room, after) = state.withLock { (window - $0.inflight.count, $0.lastSent) }
+        let (room, flying) = state.withLock { (window - $0.inflight.count, Set($0.inflight.values)) }
         guard room > 0 else { return }
         let rows = try await database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, topic, payload, retain FROM mqtt_outbox
-                WHERE published_at IS NULL AND id > ? ORDER BY id LIMIT ?
-                """, arguments: [after, room])
-        }
+                WHERE published_at IS NULL ORDER BY id LIMIT ?
+                """, arguments: [room + flying.count])
+        }.filter { !flying.contains($0["id"]) }.prefix(room)
         var immediatelyDone: [Int64] = []
         for row in rows {
             let id: Int64 = row["id"]
             let mid = try client.publish(topic: row["topic"], payload: row["payload"] ?? Data(), qos: 1, retain: row["retain"])
             state.withLock { state in
                 if state.early.remove(mid) != nil { immediatelyDone.append(id) } else { state.inflight[mid] = id }
-                state.lastSent = id
             }
         }
         try await markPublished(immediatelyDone, database: database, now: now)

@@ -20,6 +20,9 @@ struct GatewayAPI: Sendable {
     let connections: @Sendable () -> [String: Bool]
     let inboxStalls: @Sendable () -> Int
     let isBrokerConnected: @Sendable () -> Bool
+    /// Whether the broker granted every subscription of the last connect.
+    let areSubscriptionsGranted: @Sendable () -> Bool
+    let storageHealth: StorageHealth
     let clock: @Sendable () -> Int64
     let maxBodyBytes: Int
     let logger: Logger
@@ -72,8 +75,26 @@ struct GatewayAPI: Sendable {
         } catch {
             logger.error("readiness: database not writable", metadata: ["error": "\(error)"])
         }
-        let body = ["broker_connected": broker, "database_writable": writable]
-        return JSONResponse.response(body, status: broker && writable ? .ok : .serviceUnavailable)
+        let subscribed = areSubscriptionsGranted()
+        var body = ReadinessView(brokerConnected: broker, databaseWritable: writable, subscriptionsGranted: subscribed)
+        if let failure = storageHealth.lastFailure {
+            // Ingest is holding a batch it cannot store: the broker keeps it unacknowledged.
+            body.ingestBlocked = "database refused writes since \(failure.since): \(failure.reason)"
+        }
+        let ready = broker && writable && subscribed && body.ingestBlocked == nil
+        return JSONResponse.response(body, status: ready ? .ok : .serviceUnavailable)
+    }
+
+    private struct ReadinessView: Encodable {
+        var brokerConnected: Bool
+        var databaseWritable: Bool
+        var subscriptionsGranted: Bool
+        var ingestBlocked: String?
+
+        enum CodingKeys: String, CodingKey {
+            case brokerConnected = "broker_connected", databaseWritable = "database_writable"
+            case subscriptionsGranted = "subscriptions_granted", ingestBlocked = "ingest_blocked"
+        }
     }
 
     private struct StatusUpdate: Decodable {

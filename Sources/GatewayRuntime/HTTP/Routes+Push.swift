@@ -10,7 +10,8 @@ import HTTPTypes
 /// What the push routes need from the rest of the gateway.
 struct EventPushIntake: Sendable {
     /// Ingests one push like an MQTT message and returns once committed.
-    let submit: @Sendable (InboundMessage) async -> IngestService.IngestReceipt
+    /// `nil` when the database could not be written in time (answered 503 with `Retry-After`).
+    let submit: @Sendable (InboundMessage) async -> IngestService.IngestReceipt?
     let snapshots: SnapshotStore
     let maxPushBytes: Int
     let maxImageBytes: Int
@@ -101,7 +102,12 @@ extension GatewayAPI {
                 message.preRejected = Rejection(.invalidPayload, error.detail, deviceID: deviceID)
             }
         }
-        let receipt = await intake.submit(message)
+        guard let receipt = await intake.submit(message) else {
+            // The database refuses writes: nothing was stored; the device should send it again shortly.
+            metrics.recordPushRefused(format: format, reason: "storage_unavailable")
+            throw APIError(.serviceUnavailable, code: "storage_unavailable",
+                           message: "the gateway cannot store events right now; retry shortly", retryAfterSeconds: 5)
+        }
         if let rejection = receipt.rejection {
             // The images of a rejected push are never written: no biometric data without its event.
             throw APIError(.badRequest, code: rejection.reason.rawValue, message: rejection.detail)

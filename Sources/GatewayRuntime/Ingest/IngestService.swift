@@ -5,19 +5,25 @@ import GRDB
 import Logging
 import ServiceLifecycle
 
-/// Drains the inbox in batches: decides each message with the pure ``MessageIngest`` and writes the whole
-/// batch (events, dead letters, device state) in one transaction.
+/// Commits what the broker delivers, batch by batch: decides each message with the pure ``MessageIngest``
+/// and writes the whole batch (events, dead letters, device state) in one transaction, then tells the
+/// network thread (``CommitHandoff/complete()``), which only then acknowledges the batch to the broker.
 ///
-/// It does not stop on graceful shutdown by itself: it runs until the MQTT service has stopped and
-/// finished the inbox, so every message already acknowledged to the broker is committed first.
-/// A failing write is retried with backoff, never skipped: the batch is already acknowledged upstream.
+/// It does not stop on graceful shutdown by itself: it runs until the MQTT service has stopped, so every
+/// batch read is committed and acknowledged first. A failing write (disk full, database locked, I/O error)
+/// is retried with backoff while the batch stays unacknowledged — the broker keeps it, `/readyz` says why,
+/// `gatewayd_ingest_write_failures_total` counts it — and ingest resumes by itself when the database is
+/// writable again. A batch whose retries are cut short (cancellation at shutdown) is abandoned, never
+/// acknowledged: the broker redelivers it to the next run.
 public struct IngestService: Service, CustomStringConvertible {
-    let inbox: BoundedInbox<InboundMessage>
+    let inbox: CommitHandoff
     let database: DatabasePool
     let ingest: MessageIngest
     let store: IngestStore
     let counters: IngestCounters
     let metrics: GatewayMetrics
+    /// Whether the last write failed, and why (for `/readyz`).
+    let health: StorageHealth
     let alerts: AlertEngineHost
     let clock: @Sendable () -> Int64
     let batchSize: Int
@@ -26,13 +32,14 @@ public struct IngestService: Service, CustomStringConvertible {
     let publishReply: @Sendable (DeviceReply) -> Void
 
     public init(
-        inbox: BoundedInbox<InboundMessage>, database: DatabasePool, ingest: MessageIngest,
-        counters: IngestCounters, metrics: GatewayMetrics, alerts: AlertEngineHost, clock: @escaping @Sendable () -> Int64, batchSize: Int = 512,
+        inbox: CommitHandoff, database: DatabasePool, ingest: MessageIngest,
+        counters: IngestCounters, metrics: GatewayMetrics, health: StorageHealth, alerts: AlertEngineHost, clock: @escaping @Sendable () -> Int64, batchSize: Int = 512,
         logger: Logger, publishReply: @escaping @Sendable (DeviceReply) -> Void = { _ in }
     ) {
         self.publishReply = publishReply
         self.alerts = alerts
         self.metrics = metrics
+        self.health = health
         self.inbox = inbox
         self.database = database
         self.ingest = ingest
@@ -44,8 +51,14 @@ public struct IngestService: Service, CustomStringConvertible {
     }
 
     public func run() async throws {
-        while let batch = await inbox.takeBatch(max: batchSize) {
-            await process(batch)
+        while let batch = await inbox.nextBatch() {
+            guard await process(batch, deadline: nil) != nil else {
+                inbox.abandon()
+                logger.warning("a batch could not be committed before shutdown; left unacknowledged for redelivery",
+                               metadata: ["ingest.batch": "\(batch.count)"])
+                break
+            }
+            inbox.complete()
         }
         logger.info("ingest drained", metadata: ["ingest.stored": "\(counters.snapshot.stored)"])
         // The inbox ends when the MQTT service stops, just before the group tells us to stop: returning
@@ -56,14 +69,21 @@ public struct IngestService: Service, CustomStringConvertible {
     /// Never the registry: service descriptions end up in errors and logs.
     public var description: String { "IngestService" }
 
+    /// How long an HTTP push waits for a database that refuses writes before it is answered 503.
+    public static let pushCommitDeadline: Duration = .seconds(3)
+
     /// Ingests one HTTP push like an MQTT message, returning once it is committed: the pusher gets its
-    /// answer (stored, a duplicate, or rejected and dead-lettered) only when the answer is durable.
-    public func submit(_ message: InboundMessage) async -> IngestReceipt {
-        await process([message])[0]
+    /// answer (stored, a duplicate, or rejected and dead-lettered) only when the answer is durable — or
+    /// `nil` when the database could not be written within ``pushCommitDeadline`` (the route answers 503
+    /// with `Retry-After`; nothing was stored).
+    public func submit(_ message: InboundMessage) async -> IngestReceipt? {
+        await process([message], deadline: Self.pushCommitDeadline)?[0]
     }
 
+    /// Decides and commits `batch`; `nil` when it was not committed (deadline passed, batch abandoned or
+    /// the task cancelled while the database refused writes).
     @discardableResult
-    func process(_ batch: [InboundMessage]) async -> [IngestReceipt] {
+    func process(_ batch: [InboundMessage], deadline: Duration?) async -> [IngestReceipt]? {
         let now = clock()
         let registry = alerts.registry
         var replies: [DeviceReply] = []
@@ -74,6 +94,7 @@ public struct IngestService: Service, CustomStringConvertible {
             return (message, outcome)
         }
         var attempt = 0
+        let started = ContinuousClock.now
         while true {
             do {
                 let ((receipts, ruleTime), transitions) = try await write(decided, receivedAt: now)
@@ -88,13 +109,26 @@ public struct IngestService: Service, CustomStringConvertible {
                 // Replies promise the device its message is kept: sent only now that it is committed.
                 replies.forEach(publishReply)
                 log(decided)
+                if attempt > 0 {
+                    health.recovered()
+                    logger.notice("database writable again; ingest resumed", metadata: ["ingest.attempts": "\(attempt + 1)"])
+                }
                 return receipts
             } catch {
                 attempt += 1
-                logger.error("storing a batch failed; retrying", metadata: [
-                    "ingest.batch": "\(batch.count)", "ingest.attempt": "\(attempt)", "error": "\(error)",
-                ])
-                try? await Task.sleep(for: .milliseconds(min(5000, 100 * attempt * attempt)))
+                health.writeFailed(error)
+                metrics.recordWriteFailure()
+                if attempt == 1 { inbox.noteRetry() }
+                // The first failure and then one line in ten: a full disk must not flood the log.
+                if attempt == 1 || attempt % 10 == 0 {
+                    logger.error("storing a batch failed; not acknowledged, retrying", metadata: [
+                        "ingest.batch": "\(batch.count)", "ingest.attempt": "\(attempt)", "error": "\(error)",
+                    ])
+                }
+                let backoff = Duration.milliseconds(min(2000, 50 * attempt * attempt))
+                if let deadline, ContinuousClock.now + backoff - started > deadline { return nil }
+                if inbox.isAbandoned { return nil }
+                do { try await Task.sleep(for: backoff) } catch { return nil }
             }
         }
     }
@@ -126,7 +160,7 @@ public struct IngestService: Service, CustomStringConvertible {
                     case let .rejected(rejection):
                         receipt.rejection = rejection
                         try store.insertDeadLetter(topic: message.topic, payload: message.payload, rejection: rejection,
-                                                   receivedAt: receivedAt, in: db)
+                                                   receivedAt: receivedAt, size: message.payloadSize, in: db)
                     }
                     receipts.append(receipt)
                 }

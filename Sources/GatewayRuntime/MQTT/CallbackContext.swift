@@ -1,5 +1,6 @@
 internal import CMosquitto
 import Foundation
+import DeviceModel
 import Synchronization
 
 /// What libmosquitto's C callbacks reach through their `obj` pointer. It is retained by the client from
@@ -7,8 +8,11 @@ import Synchronization
 ///
 /// Callbacks run on the loop thread with libmosquitto's callback mutex held and the message freed on
 /// return: they copy, hand off and return. No logging, no SQLite, no `*_callback_set` in them.
+/// Received messages are collected in ``received`` for the loop to hand over as one batch; a payload over
+/// ``maxPayloadBytes`` is cut here (its size kept) and becomes a `payload_too_large` dead letter.
 final class CallbackContext: Sendable {
-    let inbox: BoundedInbox<InboundMessage>
+    let received = Mutex<(messages: [InboundMessage], bytes: Int)>(([], 0))
+    let maxPayloadBytes: Int
     let events: AsyncStream<ConnectionEvent>.Continuation
     let subscriptions: [String]
     let presenceTopic: String?
@@ -20,15 +24,28 @@ final class CallbackContext: Sendable {
     let onPublished: (@Sendable (Int32) -> Void)?
 
     init(
-        inbox: BoundedInbox<InboundMessage>, events: AsyncStream<ConnectionEvent>.Continuation,
+        maxPayloadBytes: Int, events: AsyncStream<ConnectionEvent>.Continuation,
         subscriptions: [String], presenceTopic: String?, onPublished: (@Sendable (Int32) -> Void)?
     ) {
         self.onPublished = onPublished
-        self.inbox = inbox
+        self.maxPayloadBytes = maxPayloadBytes
         self.events = events
         self.subscriptions = subscriptions
         self.presenceTopic = presenceTopic
     }
+
+    /// How much of an oversized payload is kept (for its dead letter).
+    static let oversizeKeptBytes = 4096
+
+    /// Takes what the callbacks collected since the last call.
+    func takeReceived() -> [InboundMessage] {
+        received.withLock { received in
+            defer { received = ([], 0) }
+            return received.messages
+        }
+    }
+
+    var receivedCount: (messages: Int, bytes: Int) { received.withLock { ($0.messages.count, $0.bytes) } }
 
     static func from(_ obj: UnsafeMutableRawPointer?) -> CallbackContext? {
         obj.map { Unmanaged<CallbackContext>.fromOpaque($0).takeUnretainedValue() }
@@ -44,7 +61,8 @@ final class CallbackContext: Sendable {
             }
             // Subscriptions are repeated on every connect: a broker without persistence forgets them.
             for filter in context.subscriptions {
-                _ = mosquitto_subscribe(mosq, nil, filter, 1)
+                let code = mosquitto_subscribe(mosq, nil, filter, 1)
+                if code != 0 { context.events.yield(.subscribeFailed(filter: filter, code: code)) }
             }
             if let topic = context.presenceTopic {
                 context.published.add(1, ordering: .relaxed)
@@ -66,9 +84,26 @@ final class CallbackContext: Sendable {
             guard let context = CallbackContext.from(obj), let message else { return }
             let raw = message.pointee
             let topic = raw.topic.map { String(cString: $0) } ?? ""
-            let payload = raw.payload.map { Data(bytes: $0, count: Int(raw.payloadlen)) } ?? Data()
-            // Blocks while the inbox is full: never drop an already-acknowledged message.
-            context.inbox.put(InboundMessage(topic: topic, payload: payload, qos: raw.qos, retained: raw.retain))
+            let size = Int(raw.payloadlen)
+            // An oversized payload is never copied whole: its first bytes are kept for the dead letter.
+            let kept = size > context.maxPayloadBytes ? CallbackContext.oversizeKeptBytes : size
+            let payload = raw.payload.map { Data(bytes: $0, count: kept) } ?? Data()
+            var inbound = InboundMessage(topic: topic, payload: payload, qos: raw.qos, retained: raw.retain)
+            inbound.payloadSize = size
+            if size > context.maxPayloadBytes {
+                inbound.preRejected = Rejection(.payloadTooLarge, "payload is \(size) bytes (limit \(context.maxPayloadBytes))")
+            }
+            context.received.withLock { received in
+                received.messages.append(inbound)
+                received.bytes += kept + topic.utf8.count
+            }
+        }
+        mosquitto_subscribe_callback_set(handle) { _, obj, mid, count, granted in
+            guard let context = CallbackContext.from(obj), let granted else { return }
+            // 0x80: the broker refused the subscription (an ACL): the gateway would be deaf to that filter.
+            for index in 0..<Int(count) where granted[index] == 0x80 {
+                context.events.yield(.subscriptionRefused(index: index))
+            }
         }
     }
 }

@@ -12,6 +12,8 @@ public struct InboundMessage: Sendable {
     /// Set by the HTTP push shell when the request could not even yield an event document: the message is
     /// dead-lettered with this reason without decoding.
     public var preRejected: Rejection?
+    /// The payload's size as sent (larger than `payload` when an oversized payload was cut on arrival).
+    public var payloadSize: Int
 
     public init(topic: String, payload: Data, qos: Int32 = 1, retained: Bool = false, media: [MediaReference] = []) {
         self.topic = topic
@@ -19,5 +21,6 @@ public struct InboundMessage: Sendable {
         self.qos = qos
         self.retained = retained
         self.media = media
+        self.payloadSize = payload.count
     }
 }

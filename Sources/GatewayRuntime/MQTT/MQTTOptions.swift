@@ -20,6 +20,12 @@ public struct MQTTOptions: Sendable {
     public var maxInflightMessages: UInt32?
     /// Retained presence: `offline` as last will, `online` once connected.
     public var presenceTopic: String?
+    /// A batch handed to the committer holds at most this many messages …
+    public var maxBatchMessages = 512
+    /// … and about this many bytes of payload.
+    public var maxBatchBytes = 4 << 20
+    /// Larger payloads are cut on arrival and dead-lettered as `payload_too_large`.
+    public var maxPayloadBytes = 64 * 1024
 
     public init(broker: BrokerAddress, clientID: String) {
         self.broker = broker
@@ -36,4 +42,8 @@ public enum ConnectionEvent: Sendable, Equatable {
     case disconnected(code: Int32)
     /// The network loop ended: after a requested stop (`error == nil`) or a fatal error.
     case loopExited(error: String?)
+    /// `mosquitto_subscribe` failed for a filter (its return code).
+    case subscribeFailed(filter: String, code: Int32)
+    /// The broker refused a subscription (granted QoS 0x80, e.g. an ACL): the gateway is deaf to it.
+    case subscriptionRefused(index: Int)
 }

@@ -9,6 +9,7 @@ public final class MQTTService: Service, Sendable, CustomStringConvertible {
     public let client: MosquittoClient
     private let logger: Logger
     private let connected = Atomic<Bool>(false)
+    private let subscriptionsHealthy = Atomic<Bool>(true)
     private let beforeStop: @Sendable () async -> Void
 
     /// `beforeStop` runs on graceful shutdown while the connection is still up (to flush publications).
@@ -23,6 +24,9 @@ public final class MQTTService: Service, Sendable, CustomStringConvertible {
     /// Whether the broker connection is up right now.
     public var isConnected: Bool { connected.load(ordering: .acquiring) }
 
+    /// Whether every subscription of the last connect was granted.
+    public var subscriptionsGranted: Bool { subscriptionsHealthy.load(ordering: .acquiring) }
+
     public func run() async throws {
         try client.start()
         logger.info("connecting to broker", metadata: ["mqtt.broker": "\(client.options.broker)"])
@@ -31,6 +35,7 @@ public final class MQTTService: Service, Sendable, CustomStringConvertible {
             switch event {
             case .connected:
                 connected.store(true, ordering: .releasing)
+                subscriptionsHealthy.store(true, ordering: .releasing)
                 logger.info("broker connected", metadata: ["mqtt.subscriptions": "\(client.options.subscriptions)"])
             case let .refused(code, reason):
                 connected.store(false, ordering: .releasing)
@@ -38,6 +43,15 @@ public final class MQTTService: Service, Sendable, CustomStringConvertible {
             case let .disconnected(code):
                 connected.store(false, ordering: .releasing)
                 logger.warning("broker connection lost; reconnecting", metadata: ["mqtt.code": "\(code)"])
+            case let .subscribeFailed(filter, code):
+                subscriptionsHealthy.store(false, ordering: .releasing)
+                logger.error("subscription failed; the gateway does not hear this filter", metadata: [
+                    "mqtt.filter": "\(filter)", "mqtt.code": "\(code)",
+                ])
+            case let .subscriptionRefused(index):
+                subscriptionsHealthy.store(false, ordering: .releasing)
+                logger.error("broker refused a subscription (granted QoS 0x80, an ACL?); the gateway does not hear it",
+                             metadata: ["mqtt.subscription_index": "\(index)"])
             case let .loopExited(error):
                 connected.store(false, ordering: .releasing)
                 fatal = error ?? "network loop ended without a stop request"
@@ -47,7 +61,7 @@ public final class MQTTService: Service, Sendable, CustomStringConvertible {
         if fatal == nil { await beforeStop() }
         await client.stop()
         connected.store(false, ordering: .releasing)
-        logger.info("broker disconnected", metadata: ["mqtt.stalls": "\(client.inbox.stalls)"])
+        logger.info("broker disconnected", metadata: ["mqtt.batches": "\(client.inbox.batches)", "mqtt.stalls": "\(client.inbox.stalls)"])
         if let fatal {
             logger.error("MQTT loop ended", metadata: ["error": "\(fatal)"])
             throw ConfigurationError("MQTT loop ended: \(fatal)")

@@ -1,21 +1,34 @@
 internal import CMosquitto
 import Foundation
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An MQTT client over libmosquitto: persistent session, automatic reconnect with backoff, re-subscribe on
-/// every connect, retained presence with a last will, and received messages handed to a ``BoundedInbox``.
+/// every connect, retained presence with a last will — and **QoS 1 acknowledged only after commit**.
 ///
-/// The network loop runs `mosquitto_loop_forever` on a thread of our own (not `mosquitto_loop_start`,
-/// whose thread silently drops fatal exits such as bad credentials), so its end is reported as
-/// ``ConnectionEvent/loopExited(error:)``.
+/// libmosquitto queues the PUBACK of a QoS 1 message before it calls `on_message` (lib/handle_publish.c),
+/// and in its own loops (`mosquitto_loop_forever`, `mosquitto_loop_start`) writes it at once, so a message
+/// could be acknowledged to the broker and then lost in a crash. This client runs the network loop itself,
+/// on a thread of its own, with `mosquitto_threaded_set(true)`, under which `packet__queue` only queues
+/// (lib/packet_mosq.c) and nothing reaches the socket outside `mosquitto_loop_write`:
+///
+///     poll → mosquitto_loop_read (collect a batch) → hand it to the committer and wait (CommitHandoff)
+///          → mosquitto_loop_write (the PUBACKs, now promises) → mosquitto_loop_misc (keep-alive)
+///
+/// A batch that cannot be committed is abandoned: the connection is dropped without writing, and the broker
+/// redelivers it. Publications from other threads (alerts, device replies) are queued by libmosquitto and
+/// written at the next `loop_write`; a wake pipe makes that prompt.
 ///
 /// Thread rule: after `mosquitto_threaded_set(true)`, `mosquitto_publish`, `mosquitto_subscribe` and
-/// `mosquitto_disconnect` may be called from any thread; the handle is created in `init` and destroyed only
-/// in ``stop()`` after the loop thread has ended. Hence `@unchecked Sendable`.
+/// `mosquitto_disconnect` may be called from any thread; `mosquitto_loop_*` and `mosquitto_reconnect` only
+/// from the loop thread. The handle is created in `init` and destroyed only in ``stop()`` after the loop
+/// thread has ended. Hence `@unchecked Sendable`.
 public final class MosquittoClient: @unchecked Sendable {
     public let options: MQTTOptions
     public let events: AsyncStream<ConnectionEvent>
-    public let inbox: BoundedInbox<InboundMessage>
+    public let inbox: CommitHandoff
 
     private let handle: OpaquePointer
     private let context: Unmanaged<CallbackContext>
@@ -23,25 +36,39 @@ public final class MosquittoClient: @unchecked Sendable {
     private let lifecycle = NSLock()
     private var started = false
     private var stopped = false
+    private let stopping = Atomic<Bool>(false)
+    /// Written to wake the loop (a publication was queued, a stop was requested); read end non-blocking.
+    private let wakePipe: (read: Int32, write: Int32)
 
     /// `onPublished` is told the id of each publication the broker acknowledged (QoS 1) or that was sent
     /// (QoS 0); it runs on the network thread and must return at once.
     public init(
-        options: MQTTOptions, inbox: BoundedInbox<InboundMessage>, onPublished: (@Sendable (Int32) -> Void)? = nil
+        options: MQTTOptions, inbox: CommitHandoff = CommitHandoff(), onPublished: (@Sendable (Int32) -> Void)? = nil
     ) throws(MosquittoError) {
         MosquittoLibrary.initialized
         self.options = options
         self.inbox = inbox
         let (stream, continuation) = AsyncStream.makeStream(of: ConnectionEvent.self, bufferingPolicy: .bufferingNewest(256))
         self.events = stream
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            throw MosquittoError(function: "pipe", code: Int32(MOSQ_ERR_ERRNO.rawValue), errnoValue: errno)
+        }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        wakePipe = (fds[0], fds[1])
         let context = Unmanaged.passRetained(CallbackContext(
-            inbox: inbox, events: continuation, subscriptions: options.subscriptions, presenceTopic: options.presenceTopic,
-            onPublished: onPublished
+            maxPayloadBytes: options.maxPayloadBytes, events: continuation, subscriptions: options.subscriptions,
+            presenceTopic: options.presenceTopic, onPublished: onPublished
         ))
         // mosquitto.h: "Returns a new mosquitto instance ... NULL on failure. Interrogate errno to determine
         // the cause for the failure: ENOMEM on out of memory, EINVAL on invalid input parameters."
         guard let handle = mosquitto_new(options.clientID, options.cleanSession, context.toOpaque()) else {
             context.release()
+            close(fds[0])
+            close(fds[1])
             throw MosquittoError(function: "mosquitto_new", code: Int32(MOSQ_ERR_ERRNO.rawValue), errnoValue: errno)
         }
         self.handle = handle
@@ -51,6 +78,8 @@ public final class MosquittoClient: @unchecked Sendable {
         } catch {
             mosquitto_destroy(handle)
             context.release()
+            close(fds[0])
+            close(fds[1])
             throw error
         }
     }
@@ -83,6 +112,8 @@ public final class MosquittoClient: @unchecked Sendable {
             mosquitto_destroy(handle)
             context.release()
         }
+        close(wakePipe.read)
+        close(wakePipe.write)
     }
 
     /// Starts connecting and the network loop. A broker that is down is retried with backoff.
@@ -90,15 +121,13 @@ public final class MosquittoClient: @unchecked Sendable {
         lifecycle.lock()
         defer { lifecycle.unlock() }
         precondition(!started, "MosquittoClient.start() called twice")
-        // connect_async's first attempt may fail (broker down): loop_forever then reconnects with backoff.
+        // connect_async's first attempt may fail (broker down): the loop then reconnects with backoff.
         let code = mosquitto_connect_async(handle, options.broker.host, options.broker.port, options.keepAliveSeconds)
         if code == Int32(MOSQ_ERR_INVAL.rawValue) { try check(code, "mosquitto_connect_async") }
         started = true
         let thread = Thread { [self] in
-            let code = mosquitto_loop_forever(handle, 1000, 1)
-            let error: String? = code == 0 ? nil : MosquittoError(
-                function: "mosquitto_loop_forever", code: code, errnoValue: code == Int32(MOSQ_ERR_ERRNO.rawValue) ? errno : nil
-            ).description
+            let error = runLoop()
+            inbox.finish()
             context.takeUnretainedValue().events.yield(.loopExited(error: error))
             loopEnded.signal()
         }
@@ -115,9 +144,114 @@ public final class MosquittoClient: @unchecked Sendable {
         let code = payload.withUnsafeBytes { bytes in
             mosquitto_publish(handle, &mid, topic, Int32(bytes.count), bytes.baseAddress, qos, retain)
         }
-        if code != 0 { counters.published.subtract(1, ordering: .relaxed) }
-        try check(code, "mosquitto_publish")
+        // Queued also while disconnected (MOSQ_ERR_NO_CONN for QoS ≥ 1): sent after the next CONNACK.
+        if code != 0, !(code == Int32(MOSQ_ERR_NO_CONN.rawValue) && qos > 0) {
+            counters.published.subtract(1, ordering: .relaxed)
+            try check(code, "mosquitto_publish")
+        }
+        wake()
         return mid
+    }
+
+    private func wake() {
+        var byte: UInt8 = 1
+        _ = write(wakePipe.write, &byte, 1)  // a full pipe already holds a wake-up
+    }
+
+    // MARK: - The network loop (loop thread only)
+
+    /// Runs until a requested stop (returns nil) or a fatal error (returns its description).
+    private func runLoop() -> String? {
+        let context = self.context.takeUnretainedValue()
+        var reconnectAttempt: UInt32 = 0
+        var stopDeadline: ContinuousClock.Instant?
+        while true {
+            if stopping.load(ordering: .acquiring) {
+                let now = ContinuousClock.now
+                if stopDeadline == nil { stopDeadline = now + .seconds(5) }
+                // A broker that does not take our last writes must not hold the stop forever.
+                if let deadline = stopDeadline, now > deadline { return nil }
+            }
+            let socket = mosquitto_socket(handle)
+            if socket < 0 {
+                if stopping.load(ordering: .acquiring) { return nil }
+                let delay = reconnectAttempt == 0 ? 0 : min(options.reconnectDelayMaxSeconds,
+                                                             options.reconnectDelaySeconds * reconnectAttempt * reconnectAttempt)
+                if delay > 0 { waitForWake(milliseconds: Int32(delay) * 1000) }
+                if stopping.load(ordering: .acquiring) { return nil }
+                let code = mosquitto_reconnect(handle)
+                if code != 0 {
+                    if let fatal = Self.fatal(code) { return fatal }
+                    reconnectAttempt = max(1, reconnectAttempt + 1)
+                } else {
+                    reconnectAttempt = 1
+                }
+                continue
+            }
+            var fds = [
+                pollfd(fd: socket, events: Int16(POLLIN) | (mosquitto_want_write(handle) ? Int16(POLLOUT) : 0), revents: 0),
+                pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
+            ]
+            let ready = poll(&fds, 2, 1000)
+            if ready < 0, errno != EINTR { return "poll: \(String(cString: strerror(errno)))" }
+            if fds[1].revents != 0 { drainWakePipe() }
+            if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                if let fatal = readBatch(socket, context: context) { return fatal }
+            }
+            let batch = context.takeReceived()
+            if !batch.isEmpty {
+                guard inbox.deliver(batch) else {
+                    // Not committed (the gateway stops and the database refuses writes): never write the
+                    // queued PUBACKs. Closing without DISCONNECT leaves the batch with the broker.
+                    return nil
+                }
+                if reconnectAttempt > 0, mosquitto_socket(handle) >= 0 { reconnectAttempt = 0 }
+            }
+            if mosquitto_socket(handle) >= 0, mosquitto_want_write(handle) {
+                if let fatal = Self.fatal(mosquitto_loop_write(handle, 1)) { return fatal }
+            }
+            if mosquitto_socket(handle) >= 0 {
+                if let fatal = Self.fatal(mosquitto_loop_misc(handle)) { return fatal }
+            }
+        }
+    }
+
+    /// Reads packets while more are waiting, up to the batch limits. `loop_read` reads one packet a call
+    /// for a QoS 1 subscriber and reports "no more data" as success, so readiness is asked of the socket
+    /// (and one more call is made after a message, for data TLS has already decrypted).
+    private func readBatch(_ socket: Int32, context: CallbackContext) -> String? {
+        while true {
+            let before = context.receivedCount.messages
+            let code = mosquitto_loop_read(handle, 1)
+            if code != 0 { return Self.fatal(code) }
+            let (count, bytes) = context.receivedCount
+            if count >= options.maxBatchMessages || bytes >= options.maxBatchBytes { return nil }
+            guard mosquitto_socket(handle) >= 0 else { return nil }
+            var probe = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            if poll(&probe, 1, 0) <= 0, count == before { return nil }
+        }
+    }
+
+    private func waitForWake(milliseconds: Int32) {
+        var fd = pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)
+        _ = poll(&fd, 1, milliseconds)
+        drainWakePipe()
+    }
+
+    private func drainWakePipe() {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while read(wakePipe.read, &buffer, buffer.count) > 0 {}
+    }
+
+    /// The description of a return code the loop cannot recover from (as `mosquitto_loop_forever` judges
+    /// them), or nil for success and for connection losses (the loop reconnects).
+    private static func fatal(_ code: Int32) -> String? {
+        let fatalCodes: [mosq_err_t] = [
+            MOSQ_ERR_NOMEM, MOSQ_ERR_PROTOCOL, MOSQ_ERR_INVAL, MOSQ_ERR_NOT_FOUND, MOSQ_ERR_TLS, MOSQ_ERR_PAYLOAD_SIZE,
+            MOSQ_ERR_NOT_SUPPORTED, MOSQ_ERR_AUTH, MOSQ_ERR_ACL_DENIED, MOSQ_ERR_UNKNOWN, MOSQ_ERR_EAI, MOSQ_ERR_PROXY,
+        ]
+        guard fatalCodes.map({ Int32($0.rawValue) }).contains(code) else { return nil }
+        return MosquittoError(function: "mosquitto network loop", code: code).description
     }
 
     /// Messages published but not yet sent (QoS 0) or acknowledged by the broker (QoS 1).
@@ -134,14 +268,16 @@ public final class MosquittoClient: @unchecked Sendable {
         }
     }
 
-    /// Publishes `offline` presence, disconnects, waits for the loop thread to end and frees the handle.
-    /// Finishes the inbox afterwards, so the consumer drains what was received and then stops.
+    /// Publishes `offline` presence, disconnects (after the last PUBACKs), waits for the loop thread to end
+    /// and frees the handle. The consumer gets `nil` from the hand-off once the loop has ended.
     public func stop() async {
         guard markStopping() else { return }
         if let topic = options.presenceTopic {
             _ = mosquitto_publish(handle, nil, topic, 7, "offline", 1, true)
         }
         _ = mosquitto_disconnect(handle)
+        stopping.store(true, ordering: .releasing)
+        wake()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async { [loopEnded] in
                 loopEnded.wait()
@@ -151,6 +287,5 @@ public final class MosquittoClient: @unchecked Sendable {
         context.takeUnretainedValue().events.finish()
         mosquitto_destroy(handle)
         context.release()
-        inbox.finish()
     }
 }

@@ -50,6 +50,13 @@ public final class GatewayMetrics: Sendable {
                              labels: [("format", format)]).increment()
     }
 
+    /// A batch write the database refused (disk full, locked, I/O error); the batch stays unacknowledged.
+    func recordWriteFailure() {
+        registry.makeCounter(descriptor: Self.name("ingest", "write_failures", "total",
+                                                   "Ingest transactions the database refused (retried; the batch stays unacknowledged)"))
+            .increment()
+    }
+
     /// An HTTP event push refused before ingest (unknown device, bad secret, too large, not an event).
     func recordPushRefused(format: String, reason: String) {
         registry.makeCounter(descriptor: Self.name("push", "refused", "total", "HTTP event pushes refused, by format and reason"),

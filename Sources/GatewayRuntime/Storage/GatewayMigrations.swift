@@ -239,6 +239,25 @@ public enum GatewayMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v7-outbox-ids-never-reused") { db in
+            // An outbox id must never come back: with a plain INTEGER PRIMARY KEY an emptied table (published
+            // rows are pruned after a day) hands out id 1 again. AUTOINCREMENT keeps ids rising for ever.
+            try db.execute(sql: """
+                CREATE TABLE mqtt_outbox_v7 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    topic TEXT NOT NULL,
+                    payload BLOB NOT NULL,
+                    retain INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    published_at INTEGER
+                );
+                INSERT INTO mqtt_outbox_v7 (id, topic, payload, retain, created_at, published_at)
+                    SELECT id, topic, payload, retain, created_at, published_at FROM mqtt_outbox;
+                DROP TABLE mqtt_outbox;
+                ALTER TABLE mqtt_outbox_v7 RENAME TO mqtt_outbox;
+                CREATE INDEX mqtt_outbox_pending ON mqtt_outbox (id) WHERE published_at IS NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -32,7 +32,8 @@ public struct IngestStore: Sendable {
     /// A dead letter keeps the payload's shape with its values masked (``DeadLetterRedaction``), its size
     /// and SHA-256. Only while an admin's raw capture runs for the device (``RawCaptureStore``) is the payload
     /// kept as received, and even then pushed bodies lose their personal fields (``PersonalFieldRedaction``).
-    public func insertDeadLetter(topic: String, payload: Data, rejection: Rejection, receivedAt: Int64, in db: Database) throws {
+    public func insertDeadLetter(topic: String, payload: Data, rejection: Rejection, receivedAt: Int64, size: Int? = nil,
+                                 in db: Database) throws {
         let raw = try rejection.deviceID.map { try RawCaptureStore().isCapturing($0, now: receivedAt, in: db) } ?? false
         let kept: Data
         if raw {
@@ -46,7 +47,7 @@ public struct IngestStore: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
                 receivedAt, String(topic.prefix(512)), rejection.reason.rawValue, rejection.detail, rejection.deviceID,
-                kept.prefix(deadLetterPayloadLimit), payload.count, digest, raw ? "raw" : "redacted",
+                kept.prefix(deadLetterPayloadLimit), size ?? payload.count, digest, raw ? "raw" : "redacted",
             ])
     }
 

@@ -79,9 +79,22 @@ final class GatewayDaemon: @unchecked Sendable {
         waitpid(pid, &status, 0)
     }
 
-    /// SIGTERM and wait for the exit (SIGKILL after 5 s); the exit status.
-    func terminate() {
-        ChildProcess.terminate(pid)
+    /// SIGTERM and wait for the exit: its exit status, or nil when it had to be killed after 10 s.
+    @discardableResult
+    func terminate() -> Int32? {
+        guard pid > 0 else { return nil }
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -(status & 0x7F) }
+            if result < 0 { return nil }
+            usleep(10_000)
+        }
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
+        return nil
     }
 
     /// One value from the daemon's database, read while it runs (WAL: readers do not block the writer).

@@ -12,10 +12,9 @@ final class RunningGateway: @unchecked Sendable {
     private var task: Task<Void, any Error>?
 
     init(broker: String, databasePath: String, configuration: GatewayConfiguration = TestRegistry.configuration,
-         clock: @escaping @Sendable () -> Int64 = Gateway.wallClockMillis, inboxCapacity: Int = 4096,
+         clock: @escaping @Sendable () -> Int64 = Gateway.wallClockMillis,
          logger: Logger? = nil, configure: (inout GatewaySettings) -> Void = { _ in }) throws {
         var settings = GatewaySettings(broker: try BrokerAddress(url: broker), databasePath: databasePath)
-        settings.inboxCapacity = inboxCapacity
         configure(&settings)
         var defaultLogger = Logger(label: "test-gateway")
         // GATEWAYD_TEST_LOG=debug shows the gateway's log while debugging a test.

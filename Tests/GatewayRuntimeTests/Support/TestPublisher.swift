@@ -7,10 +7,12 @@ import GatewayRuntime
 final class TestPublisher: @unchecked Sendable {
     let client: MosquittoClient
 
-    init(broker: String, clientID: String = "test-publisher-\(UUID().uuidString.prefix(8))") throws {
+    /// `inflight`: QoS 1 messages in flight at once (a load generator opens the window).
+    init(broker: String, clientID: String = "test-publisher-\(UUID().uuidString.prefix(8))", inflight: UInt32? = nil) throws {
         var options = MQTTOptions(broker: try BrokerAddress(url: broker), clientID: clientID)
         options.reconnectDelayMaxSeconds = 1
-        client = try MosquittoClient(options: options, inbox: BoundedInbox(capacity: 16))
+        options.maxInflightMessages = inflight
+        client = try MosquittoClient(options: options)
     }
 
     /// Connects and waits for the CONNACK.
@@ -29,6 +31,9 @@ final class TestPublisher: @unchecked Sendable {
     func publish(_ topic: String, bytes: Data, qos: Int32 = 1) throws {
         try client.publish(topic: topic, payload: bytes, qos: qos)
     }
+
+    /// Publications not yet acknowledged by the broker.
+    var pending: Int { client.pendingOutgoing }
 
     func disconnect() async {
         await client.stop()

@@ -11,7 +11,7 @@ final class TestSubscriber: Sendable {
         var options = MQTTOptions(broker: try BrokerAddress(url: broker), clientID: "test-console-\(UUID().uuidString.prefix(8))")
         options.cleanSession = true
         options.subscriptions = [filter]
-        client = try MosquittoClient(options: options, inbox: BoundedInbox(capacity: 10_000))
+        client = try MosquittoClient(options: options)
     }
 
     /// Connects, subscribes and starts recording.
@@ -22,7 +22,7 @@ final class TestSubscriber: Sendable {
         }
         let inbox = client.inbox
         Task {
-            while let batch = await inbox.takeBatch(max: 100) { self.record(batch) }
+            while let batch = await inbox.takeBatch() { self.record(batch) }
         }
         try await Task.sleep(for: .milliseconds(100))
     }

@@ -1,0 +1,143 @@
+import Foundation
+
+/// The hand-off between the MQTT network thread and the task that commits what it received, on terms
+/// that make a PUBACK a promise: the network thread hands over one batch and **waits** until the consumer
+/// says it is committed (``complete()``); only then does it write the PUBACKs libmosquitto queued while
+/// reading (see ``MosquittoClient``). While it waits it reads nothing more, so TCP back-pressure reaches
+/// the broker, which keeps the rest for our persistent session.
+///
+/// A batch whose commit cannot happen (database unwritable at shutdown) is ``abandon()``ed: the network
+/// thread closes the connection without writing, and the broker redelivers the batch to the next run.
+///
+/// Thread rule: ``deliver(_:)`` is called from the one network thread; ``nextBatch()`` / ``complete()``
+/// from one async consumer. All state is guarded by `condition`'s lock, never held across a suspension.
+public final class CommitHandoff: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [InboundMessage]?
+    private var taken = false
+    private var committed = false
+    private var abandoned = false
+    private var finished = false
+    private var waitingConsumer: CheckedContinuation<Void, Never>?
+    private var batchCount = 0
+    private var slowCount = 0
+
+    public init() {}
+
+    /// Batches handed over so far.
+    public var batches: Int { condition.withLock { batchCount } }
+
+    /// Batches whose commit had to be retried (the database refused a write): back-pressure episodes.
+    public var stalls: Int { condition.withLock { slowCount } }
+
+    /// Network thread: hands `batch` over and waits until it is committed (`true`) or abandoned (`false`).
+    func deliver(_ batch: [InboundMessage]) -> Bool {
+        condition.lock()
+        guard !abandoned, !finished else {
+            condition.unlock()
+            return false
+        }
+        pending = batch
+        taken = false
+        committed = false
+        batchCount += 1
+        let consumer = waitingConsumer
+        waitingConsumer = nil
+        condition.unlock()
+        consumer?.resume()
+        condition.lock()
+        while !committed, !abandoned { condition.wait() }
+        let result = committed
+        pending = nil
+        condition.unlock()
+        return result
+    }
+
+    /// Consumer: the next batch to commit, or `nil` once the network thread has stopped.
+    public func nextBatch() async -> [InboundMessage]? {
+        while true {
+            switch poll() {
+            case let .batch(batch): return batch
+            case .finished: return nil
+            case .empty:
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    park(continuation)
+                }
+            }
+        }
+    }
+
+    /// Consumer: the batch from ``nextBatch()`` is committed; its PUBACKs may go out.
+    public func complete() {
+        condition.lock()
+        if taken, !abandoned { committed = true }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Consumer: a commit was retried (counted as a stall).
+    func noteRetry() {
+        condition.withLock { slowCount += 1 }
+    }
+
+    /// For consumers that keep nothing (test subscribers, load generators): the next batch, acknowledged
+    /// at once.
+    public func takeBatch() async -> [InboundMessage]? {
+        guard let batch = await nextBatch() else { return nil }
+        complete()
+        return batch
+    }
+
+    /// The batch being committed cannot be (the gateway is stopping and the database refuses writes): the
+    /// network thread stops waiting and drops the connection without acknowledging.
+    public func abandon() {
+        condition.lock()
+        abandoned = true
+        condition.broadcast()
+        let consumer = waitingConsumer
+        waitingConsumer = nil
+        condition.unlock()
+        consumer?.resume()
+    }
+
+    /// Whether ``abandon()`` was called: a consumer retrying a commit stops.
+    public var isAbandoned: Bool { condition.withLock { abandoned } }
+
+    /// Network thread, after its last batch: the consumer gets `nil`.
+    func finish() {
+        condition.lock()
+        finished = true
+        let consumer = waitingConsumer
+        waitingConsumer = nil
+        condition.broadcast()
+        condition.unlock()
+        consumer?.resume()
+    }
+
+    private enum Poll {
+        case batch([InboundMessage])
+        case empty
+        case finished
+    }
+
+    private func poll() -> Poll {
+        condition.lock()
+        defer { condition.unlock() }
+        if let pending, !taken, !abandoned {
+            taken = true
+            return .batch(pending)
+        }
+        return finished || abandoned ? .finished : .empty
+    }
+
+    private func park(_ continuation: CheckedContinuation<Void, Never>) {
+        condition.lock()
+        if (pending != nil && !taken) || finished || abandoned {
+            condition.unlock()
+            continuation.resume()
+        } else {
+            waitingConsumer = continuation
+            condition.unlock()
+        }
+    }
+}
