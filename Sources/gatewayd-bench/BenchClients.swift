@@ -46,7 +46,8 @@ final class CountingSubscriber: Sendable {
         var options = MQTTOptions(broker: try BrokerAddress(url: broker), clientID: "bench-sub-\(getpid())-\(UUID().uuidString.prefix(6))")
         options.cleanSession = true
         options.subscriptions = [filter]
-        client = try MosquittoClient(options: options)
+        // Keeps nothing: acknowledges on receipt, never holds the network thread.
+        client = try MosquittoClient(options: options, inbox: CommitHandoff(waitsForCommit: false))
         self.recordAlerts = recordAlerts
     }
 

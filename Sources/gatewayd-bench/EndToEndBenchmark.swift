@@ -207,12 +207,15 @@ final class GatewayProcess: @unchecked Sendable {
     let directory: URL
     let database: DatabaseQueue
 
-    static func start(broker: String, devices: Int, config: String) async throws -> GatewayProcess {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatewayd-bench-\(UUID().uuidString)")
+    /// `directory` and `clientID` given: a restart on the same database and persistent session.
+    static func start(broker: String, devices: Int, config: String, directory given: URL? = nil,
+                      clientID: String? = nil) async throws -> GatewayProcess {
+        let directory = given ?? FileManager.default.temporaryDirectory.appendingPathComponent("gatewayd-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("bench.sqlite").path
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
         let arguments = ["gateway-child", "--broker", broker, "--db", path, "--devices", "\(devices)", "--config", config]
+            + (clientID.map { ["--client-id", $0] } ?? [])
         // GATEWAYD_BENCH_CHILD_PREFIX="/usr/bin/perf record -e cpu-clock -g -o /tmp/perf.data" profiles the gateway.
         let prefix = ProcessInfo.processInfo.environment["GATEWAYD_BENCH_CHILD_PREFIX"]?.split(separator: " ").map(String.init) ?? []
         let pid = prefix.isEmpty ? try ChildProcess.spawn(executable, arguments)
@@ -247,6 +250,29 @@ final class GatewayProcess: @unchecked Sendable {
     }
 
     var storedEvents: Int { (try? database.read { db in try Int.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0 }) ?? 0 }
+    /// Rows kept: events and dead letters (each accepted message is exactly one of them or a duplicate).
+    var recordCount: Int {
+        (try? database.read { db in
+            try Int.fetchOne(db, sql: "SELECT (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) FROM dead_letters)") ?? 0
+        }) ?? 0
+    }
+
+    /// CPU seconds the process has used (user + system, from /proc/{pid}/stat).
+    var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return -1 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3; utime and stime are fields 14 and 15 (1-based).
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// SIGKILL, as the OOM killer or systemd after a stop timeout would; the database stays.
+    func kill9() {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
     var peakRSSMegabytes: Double { ProcessMemory.peakRSSMegabytes(pid: pid) ?? -1 }
     var currentRSSMegabytes: Double { ProcessMemory.currentRSSMegabytes(pid: pid) ?? -1 }
     private var sampled: Double = 0

@@ -15,6 +15,7 @@ struct GatewayChild: AsyncParsableCommand {
     @Option var devices = 10_000
     @Option var broker: String
     @Option var db: String
+    @Option(name: .customLong("client-id")) var clientID: String?
 
     func run() async throws {
         MemoryRelease.reexecWithSingleArena()
@@ -23,7 +24,7 @@ struct GatewayChild: AsyncParsableCommand {
         let ruleBook = try RegistryLoader.loadConfiguration(path: config).ruleBook
         let registry = try SyntheticDeployment.registry(deviceCount: devices)
         var settings = GatewaySettings(broker: try BrokerAddress(url: broker), databasePath: db)
-        settings.clientID = "gatewayd-bench-\(getpid())"
+        settings.clientID = clientID ?? "gatewayd-bench-\(getpid())"
         let gateway = try Gateway(settings: settings, configuration: GatewayConfiguration(registry: registry, ruleBook: ruleBook),
                                   logger: logger)
         try await gateway.run()

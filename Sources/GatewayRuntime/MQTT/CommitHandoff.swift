@@ -12,48 +12,54 @@ import Foundation
 /// Thread rule: ``deliver(_:)`` is called from the one network thread; ``nextBatch()`` / ``complete()``
 /// from one async consumer. All state is guarded by `condition`'s lock, never held across a suspension.
 public final class CommitHandoff: @unchecked Sendable {
+    /// `false` for consumers that keep nothing (test subscribers, load generators' counters): the network
+    /// thread hands batches over and goes on reading without waiting.
+    public let waitsForCommit: Bool
     private let condition = NSCondition()
-    private var pending: [InboundMessage]?
-    private var taken = false
-    private var committed = false
+    private var queue: [[InboundMessage]] = []
+    private var delivered = 0
+    private var taken = 0
+    private var committed = 0
     private var abandoned = false
     private var finished = false
     private var waitingConsumer: CheckedContinuation<Void, Never>?
-    private var batchCount = 0
     private var slowCount = 0
 
-    public init() {}
+    public init(waitsForCommit: Bool = true) {
+        self.waitsForCommit = waitsForCommit
+    }
 
     /// Batches handed over so far.
-    public var batches: Int { condition.withLock { batchCount } }
+    public var batches: Int { condition.withLock { delivered } }
 
     /// Batches whose commit had to be retried (the database refused a write): back-pressure episodes.
     public var stalls: Int { condition.withLock { slowCount } }
 
-    /// Network thread: hands `batch` over and waits until it is committed (`true`) or abandoned (`false`).
+    /// Network thread: hands `batch` over and, when ``waitsForCommit``, waits until it is committed
+    /// (`true`) or abandoned (`false`).
     func deliver(_ batch: [InboundMessage]) -> Bool {
         condition.lock()
         guard !abandoned, !finished else {
             condition.unlock()
             return false
         }
-        pending = batch
-        taken = false
-        committed = false
-        batchCount += 1
+        queue.append(batch)
+        delivered += 1
+        let sequence = delivered
         let consumer = waitingConsumer
         waitingConsumer = nil
         condition.unlock()
         consumer?.resume()
+        guard waitsForCommit else { return true }
         condition.lock()
-        while !committed, !abandoned { condition.wait() }
-        let result = committed
-        pending = nil
+        while committed < sequence, !abandoned { condition.wait() }
+        let result = committed >= sequence
         condition.unlock()
         return result
     }
 
-    /// Consumer: the next batch to commit, or `nil` once the network thread has stopped.
+    /// Consumer: the next batch to commit, or `nil` once the network thread has stopped (or the hand-off
+    /// was abandoned).
     public func nextBatch() async -> [InboundMessage]? {
         while true {
             switch poll() {
@@ -70,7 +76,7 @@ public final class CommitHandoff: @unchecked Sendable {
     /// Consumer: the batch from ``nextBatch()`` is committed; its PUBACKs may go out.
     public func complete() {
         condition.lock()
-        if taken, !abandoned { committed = true }
+        if !abandoned { committed = taken }
         condition.broadcast()
         condition.unlock()
     }
@@ -80,8 +86,7 @@ public final class CommitHandoff: @unchecked Sendable {
         condition.withLock { slowCount += 1 }
     }
 
-    /// For consumers that keep nothing (test subscribers, load generators): the next batch, acknowledged
-    /// at once.
+    /// For consumers that keep nothing: the next batch, acknowledged at once.
     public func takeBatch() async -> [InboundMessage]? {
         guard let batch = await nextBatch() else { return nil }
         complete()
@@ -103,7 +108,7 @@ public final class CommitHandoff: @unchecked Sendable {
     /// Whether ``abandon()`` was called: a consumer retrying a commit stops.
     public var isAbandoned: Bool { condition.withLock { abandoned } }
 
-    /// Network thread, after its last batch: the consumer gets `nil`.
+    /// Network thread, after its last batch: the consumer drains what is queued, then gets `nil`.
     func finish() {
         condition.lock()
         finished = true
@@ -123,16 +128,17 @@ public final class CommitHandoff: @unchecked Sendable {
     private func poll() -> Poll {
         condition.lock()
         defer { condition.unlock() }
-        if let pending, !taken, !abandoned {
-            taken = true
-            return .batch(pending)
+        if abandoned { return .finished }
+        if !queue.isEmpty {
+            taken += 1
+            return .batch(queue.removeFirst())
         }
-        return finished || abandoned ? .finished : .empty
+        return finished ? .finished : .empty
     }
 
     private func park(_ continuation: CheckedContinuation<Void, Never>) {
         condition.lock()
-        if (pending != nil && !taken) || finished || abandoned {
+        if !queue.isEmpty || finished || abandoned {
             condition.unlock()
             continuation.resume()
         } else {

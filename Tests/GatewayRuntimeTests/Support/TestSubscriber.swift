@@ -11,7 +11,8 @@ final class TestSubscriber: Sendable {
         var options = MQTTOptions(broker: try BrokerAddress(url: broker), clientID: "test-console-\(UUID().uuidString.prefix(8))")
         options.cleanSession = true
         options.subscriptions = [filter]
-        client = try MosquittoClient(options: options)
+        // Keeps nothing: acknowledges on receipt, never holds the network thread.
+        client = try MosquittoClient(options: options, inbox: CommitHandoff(waitsForCommit: false))
     }
 
     /// Connects, subscribes and starts recording.
