@@ -4,7 +4,8 @@ import Foundation
 /// - telemetry `{"ts": <epoch ms>, "metrics": {"heart_rate": 72, "spo2": 97}}`
 /// - event `{"ts": <epoch ms>, "event": "fall_detected", "data": {…}}`
 /// - status `{"ts": <epoch ms>, "online": true}`
-/// Unknown top-level keys are ignored, so devices may add fields without breaking.
+/// Unknown top-level keys are ignored, so devices may add fields without breaking. Telemetry `metrics` may hold
+/// values of any JSON type: the validator keeps the numeric ones it knows and records the rest.
 public struct CanonicalDecoder: MessageDecoder {
     public let format = "canonical"
 
@@ -25,11 +26,22 @@ public struct CanonicalDecoder: MessageDecoder {
         }
         let body: DeviceMessage.Body
         let ts: Int64
+        var fieldProblems: [FieldProblem] = []
         switch address.channel {
         case .telemetry:
             let payload = try decodeJSON(TelemetryPayload.self, from: payload, deviceID: device.id)
             ts = payload.ts
-            body = .telemetry(payload.metrics)
+            var numbers: [String: Double] = [:]
+            var problems: [FieldProblem] = []
+            for (name, value) in payload.metrics {
+                if let number = value.numberValue, number.isFinite {
+                    numbers[name] = number
+                } else {
+                    problems.append(FieldProblem(field: name, reason: .invalidPayload, detail: "`\(name)` is not a number"))
+                }
+            }
+            body = .telemetry(numbers)
+            fieldProblems = problems.sorted { $0.field < $1.field }
         case .event:
             let payload = try decodeJSON(EventPayload.self, from: payload, deviceID: device.id)
             ts = payload.ts
@@ -39,12 +51,16 @@ public struct CanonicalDecoder: MessageDecoder {
             ts = payload.ts
             body = .status(online: payload.online)
         }
-        return [DeviceMessage(deviceID: device.id, community: device.community, ts: ts, body: body, format: format)]
+        // Two messages of one device in one millisecond are two messages; a redelivery (the same bytes) is one.
+        var message = DeviceMessage(deviceID: device.id, community: device.community, ts: ts, body: body, format: format,
+                                    nativeKey: "h:" + MessageIdentity.digest(payload))
+        message.fieldProblems = fieldProblems
+        return [message]
     }
 
     private struct TelemetryPayload: Decodable {
         var ts: Int64
-        var metrics: [String: Double]
+        var metrics: [String: JSONValue]
     }
 
     private struct EventPayload: Decodable {

@@ -28,11 +28,11 @@ extension DeviceCapabilities {
         ),
         .wristband: DeviceCapabilities(
             metrics: [
-                MetricSpec("heart_rate", unit: "/min", 20...250),
-                MetricSpec("spo2", unit: "%", 50...100),
-                MetricSpec("body_temp", unit: "Cel", 30...45),
-                MetricSpec("bp_sys", unit: "mm[Hg]", 50...260),
-                MetricSpec("bp_dia", unit: "mm[Hg]", 30...160),
+                MetricSpec("heart_rate", unit: "/min", 20...250, noReading: [0, 255]),
+                MetricSpec("spo2", unit: "%", 50...100, noReading: [0, 127, 255]),
+                MetricSpec("body_temp", unit: "Cel", 30...45, noReading: [0]),
+                MetricSpec("bp_sys", unit: "mm[Hg]", 50...260, noReading: [0, 255]),
+                MetricSpec("bp_dia", unit: "mm[Hg]", 30...160, noReading: [0, 255]),
                 MetricSpec("steps", unit: "1", 0...200_000),
                 MetricSpec("worn", unit: "1", 0...1),
                 battery, rssi,
@@ -41,8 +41,8 @@ extension DeviceCapabilities {
         ),
         .mattress: DeviceCapabilities(
             metrics: [
-                MetricSpec("heart_rate", unit: "/min", 20...250),
-                MetricSpec("resp_rate", unit: "/min", 0...70),
+                MetricSpec("heart_rate", unit: "/min", 20...250, noReading: [0, 255]),
+                MetricSpec("resp_rate", unit: "/min", 0...70, noReading: [255]),
                 MetricSpec("body_movement", unit: "1", 0...100),
                 MetricSpec("in_bed", unit: "1", 0...1),
                 rssi,
@@ -54,8 +54,8 @@ extension DeviceCapabilities {
                 MetricSpec("presence", unit: "1", 0...1),
                 MetricSpec("motion_state", unit: "1", 0...2),
                 MetricSpec("body_movement", unit: "1", 0...100),
-                MetricSpec("heart_rate", unit: "/min", 20...250),
-                MetricSpec("resp_rate", unit: "/min", 0...70),
+                MetricSpec("heart_rate", unit: "/min", 20...250, noReading: [0, 255]),
+                MetricSpec("resp_rate", unit: "/min", 0...70, noReading: [255]),
                 MetricSpec("distance", unit: "m", 0...15),
                 rssi,
             ],

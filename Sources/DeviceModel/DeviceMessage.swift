@@ -13,6 +13,12 @@ public struct DeviceMessage: Sendable, Hashable {
     /// of one device and channel are the same message when `ts` and this key are equal, so a redelivered
     /// push is stored once while several distinct events in one second are all kept.
     public var nativeKey: String
+    /// Fields of the message that were not kept (out of range, wrong type, unknown to the device type), with
+    /// the reason: the rest of the reading is stored and evaluated.
+    public var fieldProblems: [FieldProblem] = []
+    /// Set when the device clock is beyond the skew limit: `ts - arrival` in ms. The message is stored with
+    /// its own `ts` and evaluated at its arrival time.
+    public var clockSkewMillis: Int64?
 
     public enum Body: Sendable, Hashable {
         case telemetry([String: Double])
@@ -33,6 +39,12 @@ public struct DeviceMessage: Sendable, Hashable {
     /// event (with `format` and `native_code` in its data) so nothing a device says silently vanishes.
     public static let unknownVendorEvent = "vendor.unknown"
 
+    /// Events the gateway itself raises about a device (any type), for maintenance rules: its clock is beyond
+    /// the skew limit, and its clock is right again.
+    public static let clockSkewEvent = "device.clock_skew"
+    public static let clockOKEvent = "device.clock_ok"
+    public static let gatewayEvents: Set<String> = [clockSkewEvent, clockOKEvent]
+
     public var channel: Channel {
         switch body {
         case .telemetry: .telemetry
@@ -43,4 +55,17 @@ public struct DeviceMessage: Sendable, Hashable {
 
     /// The event name for events, `nil` otherwise.
     public var eventName: String? { if case let .event(name, _) = body { name } else { nil } }
+}
+
+/// One field of a message that was not kept, and why (a per-field dead letter, stored with its event).
+public struct FieldProblem: Sendable, Hashable, Codable {
+    public var field: String
+    public var reason: Rejection.Reason
+    public var detail: String
+
+    public init(field: String, reason: Rejection.Reason, detail: String) {
+        self.field = field
+        self.reason = reason
+        self.detail = detail
+    }
 }

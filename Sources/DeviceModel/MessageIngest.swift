@@ -41,12 +41,12 @@ public struct MessageIngest: Sendable {
             return .rejected(Rejection(.badTopic, "no decoder handles this topic"))
         }
         do throws(Rejection) {
-            let messages = try decoder.decode(raw, registry: registry)
-            for message in messages {
-                guard let device = registry.device(message.deviceID) else {
-                    throw Rejection(.unknownDevice, "device \"\(message.deviceID)\" is not registered", deviceID: message.deviceID)
+            var messages = try decoder.decode(raw, registry: registry)
+            for index in messages.indices {
+                guard let device = registry.device(messages[index].deviceID) else {
+                    throw Rejection(.unknownDevice, "device \"\(messages[index].deviceID)\" is not registered", deviceID: messages[index].deviceID)
                 }
-                try validator.validate(message, device: device, now: now)
+                messages[index] = try validator.validate(messages[index], device: device, now: now)
             }
             return .accepted(messages)
         } catch {

@@ -5,11 +5,15 @@ public struct MetricSpec: Sendable, Hashable {
     public var name: String
     public var unit: String
     public var range: ClosedRange<Double>
+    /// Values devices send for "no reading" (a wristband off the wrist sends SpO2 0, heart rate 0 or 255):
+    /// treated as absent, not as a broken reading.
+    public var noReading: Set<Double>
 
-    public init(_ name: String, unit: String, _ range: ClosedRange<Double>) {
+    public init(_ name: String, unit: String, _ range: ClosedRange<Double>, noReading: Set<Double> = []) {
         self.name = name
         self.unit = unit
         self.range = range
+        self.noReading = noReading
     }
 }
 

@@ -46,6 +46,7 @@ public final class Gateway: Sendable {
         delivery = targets.isEmpty ? nil
             : DeliveryService(targets: targets, database: database, bell: host.deliveryBell, clock: clock, logger: logger)
         let inbox = CommitHandoff()
+        let clockWatch = ClockWatch()
         var options = MQTTOptions(broker: settings.broker, clientID: settings.clientID ?? "gatewayd-\(registry.gatewayID)")
         options.username = settings.username
         options.password = settings.password
@@ -59,7 +60,7 @@ public final class Gateway: Sendable {
         let ingest = IngestService(
             inbox: inbox, database: database,
             ingest: MessageIngest(policy: settings.policy), counters: counters, metrics: metrics, health: storageHealth,
-            alerts: host, clock: clock,
+            clockWatch: clockWatch, alerts: host, clock: clock,
             batchSize: settings.batchSize, logger: logger,
             publishReply: { [client, logger] reply in
                 // Replies are QoS 0, as the platforms send them: the device re-posts if it needs to.
@@ -86,7 +87,7 @@ public final class Gateway: Sendable {
                 inboxStalls: { deviceMQTT.client.inbox.stalls },
                 isBrokerConnected: { deviceMQTT.isConnected },
                 areSubscriptionsGranted: { deviceMQTT.subscriptionsGranted && alertMQTT.subscriptionsGranted },
-                storageHealth: storageHealth, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
+                storageHealth: storageHealth, clockSuspicion: { clockWatch.suspicion }, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
             )
             api.push = EventPushIntake(submit: { message in await ingest.submit(message) }, snapshots: snapshots,
                                        maxPushBytes: http.maxPushBytes, maxImageBytes: http.maxImageBytes)

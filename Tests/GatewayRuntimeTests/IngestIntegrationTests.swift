@@ -59,7 +59,6 @@ import Testing
                 ("devices/xingfuli/band-1/telemetry", #"{"ts": \#(ts + 1), "metrics": {"heart_rate": 400}}"#, .valueOutOfRange),
                 ("devices/xingfuli/band-1/telemetry", #"{"ts": \#(ts + 2), "metrics": {"lel": 10}}"#, .unknownMetric),
                 ("devices/xingfuli/band-1/event", #"{"ts": \#(ts + 3), "event": "door_forced"}"#, .unknownEvent),
-                ("devices/xingfuli/band-1/telemetry", #"{"ts": \#(ts + 86_400_000), "metrics": {"battery": 50}}"#, .timestampInFuture),
                 ("devices/xingfuli/gas-old/telemetry", #"{"ts": \#(ts), "metrics": {"lel": 3}}"#, .deviceDecommissioned),
             ]
             for (topic, payload, _) in cases { try publisher.publish(topic, payload) }

@@ -135,7 +135,8 @@ struct PushFuzzTests {
             #expect(unexpected.isEmpty, "\(unexpected.prefix(10))")
             #expect(tally.sent == inputs.count)
             // Every answered push is stored or dead-lettered, once.
-            #expect(try daemon.count("SELECT COUNT(*) FROM events") == tally.stored, "\(tally)")
+            // (Besides the gateway's own events about device clocks the fuzzed times put out of limits.)
+            #expect(try daemon.count("SELECT COUNT(*) FROM events WHERE format != 'gateway'") == tally.stored, "\(tally)")
             #expect(try daemon.count("SELECT COUNT(*) FROM dead_letters") == tally.rejected, "\(tally)")
             // Dead letters keep shapes, not values: no name from the seeds survives.
             #expect(try daemon.count("SELECT COUNT(*) FROM dead_letters WHERE CAST(payload AS TEXT) LIKE '%王五%' OR CAST(payload AS TEXT) LIKE '%李四%'") == 0)

@@ -258,14 +258,15 @@ import Testing
                                                 body: Self.multipart(json: Self.accessEvent(minor: 75, serial: 10, at: nowMillis()), image: big),
                                                 contentType: "multipart/form-data; boundary=MIME_boundary_7f3a", headers: secret)
             #expect(oversized.status == 413)
-            // A rejected event's images are not kept (here: a terminal whose clock is a year behind).
+            // A rejected event's images are not kept (here: an ambiguous document with a duplicate key).
+            let ambiguous = "{\"eventType\":\"AccessControllerEvent\"," + Self.accessEvent(minor: 75, serial: 11, at: nowMillis()).dropFirst()
             let stale = try await Self.push(api, "/api/v1/push/isapi/door-hik",
-                                            body: Self.multipart(json: Self.accessEvent(minor: 75, serial: 11, at: nowMillis() - 365 * 86_400_000),
-                                                                 image: Self.jpeg),
+                                            body: Self.multipart(json: ambiguous, image: Self.jpeg),
                                             contentType: "multipart/form-data; boundary=MIME_boundary_7f3a", headers: secret)
-            #expect(stale.status == 400 && (stale.json["error"] as? [String: Any])?["code"] as? String == "timestamp_too_old")
+            #expect(stale.status == 400 && (stale.json["error"] as? [String: Any])?["message"] as? String == #"duplicate key "eventType""#,
+                    "\(stale.text)")
             let kept = try await gateway.gateway.database.read { db in
-                try Data.fetchOne(db, sql: "SELECT payload FROM dead_letters WHERE reason = 'timestamp_too_old'")
+                try Data.fetchOne(db, sql: "SELECT payload FROM dead_letters WHERE detail LIKE 'duplicate key%'")
             } ?? Data()
             let keptText = String(decoding: kept, as: UTF8.self)
             #expect(keptText.contains("subEventType") && !keptText.contains("王五") && !keptText.contains("2001"), "\(keptText)")

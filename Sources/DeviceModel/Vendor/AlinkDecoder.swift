@@ -97,6 +97,7 @@ public struct AlinkDecoder: MessageDecoder {
         }
         guard !readings.isEmpty else { throw Rejection(.invalidPayload, "`params` carries no property or event", deviceID: device.id) }
         return try ThingModelTranslator(format: format).messages(readings, mapping: mapping, device: device)
+            .withIdentity(MessageIdentity.vendorSuffix(messageID: post.id, payload: raw.payload))
     }
 
     public func reply(to raw: RawMessage, outcome: IngestOutcome) -> DeviceReply? {

@@ -2,7 +2,8 @@ import Foundation
 
 /// Dahua event text as the terminals send it (../shared/DOMAIN.md §1.6): one or more blocks
 /// `Code=AccessControl;action=Pulse;index=0;data={…}` (the JSON `data` may span lines), from
-/// `eventManager.cgi` streams or an event upload POST; topic `push/dahua/{deviceId}`.
+/// `eventManager.cgi` streams or an event upload POST; or the same events in JSON form
+/// (`{"Code":…,"Action":…,"Index":…,"Data":{…}}`, see ``jsonBlocks(_:deviceID:)``); topic `push/dahua/{deviceId}`.
 ///
 /// - `AccessControl`: `data.Status` 1 = granted, 0 = denied; `data.Method` (CGI numbering: 1 card,
 ///   4 remote, 5 exit button, 15 face — not the NetSDK enum, which is offset by one) says how.
@@ -35,7 +36,10 @@ public struct DahuaEventDecoder: MessageDecoder {
         guard let text = String(data: raw.payload, encoding: .utf8) else {
             throw Rejection(.invalidPayload, "the event text is not UTF-8", deviceID: device.id)
         }
-        let blocks = try Self.blocks(text, deviceID: device.id)
+        let trimmed = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
+        let blocks = trimmed.hasPrefix("{") || trimmed.hasPrefix("[")
+            ? try Self.jsonBlocks(raw.payload, deviceID: device.id)
+            : try Self.blocks(text, deviceID: device.id)
         guard !blocks.isEmpty else {
             throw Rejection(.invalidPayload, "no `Code=…;action=…` event in the body", deviceID: device.id)
         }
@@ -103,6 +107,40 @@ public struct DahuaEventDecoder: MessageDecoder {
             default: return nil
             }
         default: return nil
+        }
+    }
+
+    /// Dahua's event push in its JSON form (VTO door stations, their MQTT bridges): one object
+    /// `{"Code": "AccessControl", "Action": "Pulse", "Index": 0, "Data": {…}}`, a list of them, or an object
+    /// with such a list under `Events`. Keys are matched without regard to case.
+    static func jsonBlocks(_ payload: Data, deviceID: String) throws(Rejection) -> [Block] {
+        let document = try decodeJSON(JSONValue.self, from: payload, deviceID: deviceID)
+        func field(_ object: [String: JSONValue], _ name: String) -> JSONValue? {
+            object.first { $0.key.caseInsensitiveCompare(name) == .orderedSame }?.value
+        }
+        let items: [JSONValue]
+        switch document {
+        case let .array(list): items = list
+        case let .object(object):
+            if case let .array(list)? = field(object, "Events") { items = list } else { items = [document] }
+        default: throw Rejection(.invalidPayload, "a Dahua JSON event must be an object or a list of objects", deviceID: deviceID)
+        }
+        return try items.map { item throws(Rejection) in
+            guard case let .object(object) = item, case let .string(code)? = field(object, "Code"), !code.isEmpty else {
+                throw Rejection(.invalidPayload, "a Dahua JSON event has no `Code`", deviceID: deviceID)
+            }
+            var data: [String: JSONValue] = [:]
+            switch field(object, "Data") {
+            case let .object(fields)?: data = fields
+            case nil, .null?: break
+            default: throw Rejection(.invalidPayload, "`Data` of a \(code) event must be an object", deviceID: deviceID)
+            }
+            let index: String = switch field(object, "Index") {
+            case let .number(number)?: number.rounded() == number && abs(number) < 1e9 ? String(Int(number)) : "0"
+            case let .string(text)?: text
+            default: "0"
+            }
+            return Block(code: code, action: field(object, "Action")?.stringValue ?? "", index: index, data: data)
         }
     }
 

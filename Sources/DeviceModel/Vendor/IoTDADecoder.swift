@@ -59,7 +59,7 @@ public struct IoTDADecoder: MessageDecoder {
         }
         return try ThingModelTranslator(format: format).messages(readings, mapping: mapping, device: device) { identifier in
             identifier.split(separator: ".", maxSplits: 1).dropFirst().map(String.init)
-        }
+        }.withIdentity(MessageIdentity.vendorSuffix(messageID: report.services.compactMap(\.eventID).first, payload: raw.payload))
     }
 
     struct Report: Decodable {
@@ -71,9 +71,11 @@ public struct IoTDADecoder: MessageDecoder {
             var eventType: String?
             var eventTime: String?
             var paras: JSONValue?
+            var eventID: String?
 
             enum CodingKeys: String, CodingKey {
                 case serviceID = "service_id", properties, eventType = "event_type", eventTime = "event_time", paras
+                case eventID = "event_id"
             }
         }
     }

@@ -51,6 +51,7 @@ public struct OneNETDecoder: MessageDecoder {
             readings.append(ThingModelReading(address.kind, identifier, value: value, ts: ts))
         }
         return try ThingModelTranslator(format: format).messages(readings, mapping: mapping, device: device)
+            .withIdentity(MessageIdentity.vendorSuffix(messageID: post.id, payload: raw.payload))
     }
 
     public func reply(to raw: RawMessage, outcome: IngestOutcome) -> DeviceReply? {

@@ -38,6 +38,7 @@ public struct ThingModelTranslator: Sendable {
         var metricsByTime: [Int64: [String: Double]] = [:]
         var identifiersByTime: [Int64: [String]] = [:]
         var messages: [DeviceMessage] = []
+        var problems: [(ts: Int64, problem: FieldProblem)] = []
         func event(_ name: String, _ ts: Int64, _ key: String, _ data: [String: JSONValue]) {
             messages.append(DeviceMessage(deviceID: device.id, community: device.community, ts: ts,
                                           body: .event(name: name, data: data), format: format, nativeKey: key))
@@ -53,7 +54,9 @@ public struct ThingModelTranslator: Sendable {
                 switch property {
                 case let .metric(name, scale):
                     guard let number = Self.number(reading.value) else {
-                        throw Rejection(.invalidPayload, "property `\(reading.identifier)` must be a number", deviceID: device.id)
+                        problems.append((reading.ts, FieldProblem(field: name, reason: .invalidPayload,
+                                                                  detail: "property `\(reading.identifier)` must be a number")))
+                        continue
                     }
                     metricsByTime[reading.ts, default: [:]][name] = number * scale
                     identifiersByTime[reading.ts, default: []].append(identifier)
@@ -75,9 +78,22 @@ public struct ThingModelTranslator: Sendable {
                 event(name, reading.ts, "e:\(reading.identifier)", data)
             }
         }
-        let telemetry = metricsByTime.keys.sorted().map { ts in
+        var telemetry = metricsByTime.keys.sorted().map { ts in
             DeviceMessage(deviceID: device.id, community: device.community, ts: ts, body: .telemetry(metricsByTime[ts]!),
                           format: format, nativeKey: "p:" + identifiersByTime[ts]!.sorted().joined(separator: ","))
+        }
+        // A property of the wrong type is a field problem of the reading of its time (or of the post's first
+        // message); a post with nothing valid at all is refused.
+        for (ts, problem) in problems {
+            if let index = telemetry.firstIndex(where: { $0.ts == ts }) {
+                telemetry[index].fieldProblems.append(problem)
+            } else if !telemetry.isEmpty {
+                telemetry[0].fieldProblems.append(problem)
+            } else if !messages.isEmpty {
+                messages[0].fieldProblems.append(problem)
+            } else {
+                throw Rejection(problem.reason, problem.detail, deviceID: device.id)
+            }
         }
         return telemetry + messages
     }

@@ -30,6 +30,9 @@ public struct AlertPayload: Codable, Sendable, Equatable {
     public var note: String?
     public var flapping: Bool
     public var transition: Transition?
+    /// Set when the alert opened more than a minute after the device time of the reading that raised it (a
+    /// fall delivered after a connectivity gap): how late, in seconds.
+    public var lateBySeconds: Int64?
 
     public struct Transition: Codable, Sendable, Equatable {
         public var kind: String
@@ -43,6 +46,7 @@ public struct AlertPayload: Codable, Sendable, Equatable {
         case sourceTS = "source_ts", lastSourceTS = "last_source_ts", openedAt = "opened_at", updatedAt = "updated_at"
         case lastSeenAt = "last_seen_at", escalationLevel = "escalation_level", acknowledgedBy = "acknowledged_by"
         case acknowledgedAt = "acknowledged_at", resolvedBy = "resolved_by", resolvedAt = "resolved_at"
+        case lateBySeconds = "late_by_s"
     }
 
     public init(_ alert: Alert, transition: AlertTransition? = nil) {
@@ -70,6 +74,8 @@ public struct AlertPayload: Codable, Sendable, Equatable {
         resolvedAt = alert.resolvedAt
         note = alert.note
         flapping = alert.flapping
+        let late = alert.openedAt.subtractingReportingOverflow(alert.sourceTS)
+        lateBySeconds = !late.overflow && late.partialValue > 60_000 ? late.partialValue / 1000 : nil
         self.transition = transition.map { Transition(kind: $0.kind.rawValue, actor: $0.actor, reason: $0.reason, at: $0.at) }
     }
 

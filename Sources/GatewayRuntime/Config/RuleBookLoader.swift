@@ -252,7 +252,8 @@ public enum RuleBookLoader {
     }
 
     private static func checkEvents(_ names: Set<String>, record: YAMLRecord, key: String, types: Set<DeviceType>, issues: inout [ValidationIssue]) {
-        for name in names.sorted() where !types.contains(where: { $0.capabilities.events.contains(name) }) {
+        for name in names.sorted() where !DeviceMessage.gatewayEvents.contains(name)
+            && !types.contains(where: { $0.capabilities.events.contains(name) }) {
             issues.append(record.issue(key, "no device type this rule applies to sends event `\(name)`"))
         }
     }

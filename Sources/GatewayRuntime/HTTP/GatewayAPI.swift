@@ -23,6 +23,8 @@ struct GatewayAPI: Sendable {
     /// Whether the broker granted every subscription of the last connect.
     let areSubscriptionsGranted: @Sendable () -> Bool
     let storageHealth: StorageHealth
+    /// Why the gateway's own clock looks wrong (many devices skewed the same way), if it does.
+    let clockSuspicion: @Sendable () -> String?
     let clock: @Sendable () -> Int64
     let maxBodyBytes: Int
     let logger: Logger
@@ -81,6 +83,8 @@ struct GatewayAPI: Sendable {
             // Ingest is holding a batch it cannot store: the broker keeps it unacknowledged.
             body.ingestBlocked = "database refused writes since \(failure.since): \(failure.reason)"
         }
+        // Reported, not a reason to be unready: traffic is still kept (stored with device and arrival time).
+        body.gatewayClockSuspect = clockSuspicion()
         let ready = broker && writable && subscribed && body.ingestBlocked == nil
         return JSONResponse.response(body, status: ready ? .ok : .serviceUnavailable)
     }
@@ -90,8 +94,10 @@ struct GatewayAPI: Sendable {
         var databaseWritable: Bool
         var subscriptionsGranted: Bool
         var ingestBlocked: String?
+        var gatewayClockSuspect: String?
 
         enum CodingKeys: String, CodingKey {
+            case gatewayClockSuspect = "gateway_clock_suspect"
             case brokerConnected = "broker_connected", databaseWritable = "database_writable"
             case subscriptionsGranted = "subscriptions_granted", ingestBlocked = "ingest_blocked"
         }

@@ -24,6 +24,8 @@ public struct IngestService: Service, CustomStringConvertible {
     let metrics: GatewayMetrics
     /// Whether the last write failed, and why (for `/readyz`).
     let health: StorageHealth
+    /// Device clocks as seen on arrival (skew events, the gateway clock suspicion for `/readyz`).
+    let clockWatch: ClockWatch
     let alerts: AlertEngineHost
     let clock: @Sendable () -> Int64
     let batchSize: Int
@@ -33,13 +35,14 @@ public struct IngestService: Service, CustomStringConvertible {
 
     public init(
         inbox: CommitHandoff, database: DatabasePool, ingest: MessageIngest,
-        counters: IngestCounters, metrics: GatewayMetrics, health: StorageHealth, alerts: AlertEngineHost, clock: @escaping @Sendable () -> Int64, batchSize: Int = 512,
+        counters: IngestCounters, metrics: GatewayMetrics, health: StorageHealth, clockWatch: ClockWatch, alerts: AlertEngineHost, clock: @escaping @Sendable () -> Int64, batchSize: Int = 512,
         logger: Logger, publishReply: @escaping @Sendable (DeviceReply) -> Void = { _ in }
     ) {
         self.publishReply = publishReply
         self.alerts = alerts
         self.metrics = metrics
         self.health = health
+        self.clockWatch = clockWatch
         self.inbox = inbox
         self.database = database
         self.ingest = ingest
@@ -151,7 +154,12 @@ public struct IngestService: Service, CustomStringConvertible {
                                 receipt.stored += 1
                                 try commissionIfNew(deviceMessage.deviceID, engine: &engine, now: receivedAt, in: db)
                                 let started = clock.now
-                                transitions += engine.receive(deviceMessage, now: receivedAt)
+                                transitions += engine.receive(Self.evaluated(deviceMessage, receivedAt: receivedAt), now: receivedAt)
+                                // The gateway's own events about the device (its clock went wrong, or right again).
+                                for gatewayEvent in clockWatch.observe(deviceMessage, receivedAt: receivedAt)
+                                    where try store.insert(gatewayEvent, receivedAt: receivedAt, in: db) {
+                                    transitions += engine.receive(gatewayEvent, now: receivedAt)
+                                }
                                 ruleTime += clock.now - started
                             } else {
                                 receipt.duplicates += 1
@@ -169,11 +177,24 @@ public struct IngestService: Service, CustomStringConvertible {
         }
     }
 
+    /// A message whose device clock is beyond the skew limit is evaluated at its arrival time (it is stored
+    /// with its own `ts`); every other message at its device time.
+    static func evaluated(_ message: DeviceMessage, receivedAt: Int64) -> DeviceMessage {
+        guard message.clockSkewMillis != nil else { return message }
+        var evaluated = message
+        evaluated.ts = receivedAt
+        return evaluated
+    }
+
     private func countUnknownCodes(_ decided: [(InboundMessage, IngestOutcome)]) {
         for case let (_, .accepted(messages)) in decided {
-            for message in messages where message.eventName == DeviceMessage.unknownVendorEvent {
-                metrics.recordUnknownVendorCode(format: message.format)
+            for message in messages {
+                if message.eventName == DeviceMessage.unknownVendorEvent { metrics.recordUnknownVendorCode(format: message.format) }
+                for problem in message.fieldProblems { metrics.recordFieldRejected(deviceID: message.deviceID, reason: problem.reason) }
             }
+        }
+        if let suspicion = clockWatch.assess(now: clock()) {
+            logger.warning("gateway clock suspect; device traffic is kept", metadata: ["clock.suspicion": "\(suspicion)"])
         }
     }
 

@@ -50,6 +50,13 @@ public final class GatewayMetrics: Sendable {
                              labels: [("format", format)]).increment()
     }
 
+    /// A field of a reading that was not kept (the rest of the reading was), by device and reason.
+    func recordFieldRejected(deviceID: String, reason: Rejection.Reason) {
+        registry.makeCounter(descriptor: Self.name("ingest", "fields_rejected", "total",
+                                                   "Fields taken out of otherwise valid readings, by device and reason"),
+                             labels: [("device", deviceID), ("reason", reason.rawValue)]).increment()
+    }
+
     /// A batch write the database refused (disk full, locked, I/O error); the batch stays unacknowledged.
     func recordWriteFailure() {
         registry.makeCounter(descriptor: Self.name("ingest", "write_failures", "total",

@@ -258,6 +258,14 @@ public enum GatewayMigrations {
                 CREATE INDEX mqtt_outbox_pending ON mqtt_outbox (id) WHERE published_at IS NULL;
                 """)
         }
+        migrator.registerMigration("v8-partial-readings-and-clocks") { db in
+            // The fields a reading lost (JSON list of {field, reason, detail}) and, for a device clock beyond
+            // the skew limit, ts - arrival in ms. Existing rows keep NULL (nothing lost, clock in limits).
+            try db.execute(sql: """
+                ALTER TABLE events ADD COLUMN field_problems TEXT;
+                ALTER TABLE events ADD COLUMN clock_skew_ms INTEGER;
+                """)
+        }
         return migrator
     }
 }

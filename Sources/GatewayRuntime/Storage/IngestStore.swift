@@ -17,12 +17,14 @@ public struct IngestStore: Sendable {
     public func insert(_ message: DeviceMessage, receivedAt: Int64, in db: Database) throws -> Bool {
         // Cached statements: the hot path neither re-parses nor re-authorizes SQL for every message.
         try db.cachedStatement(sql: """
-                INSERT INTO events (device_id, community, channel, ts, native_key, received_at, event, body, format)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO events (device_id, community, channel, ts, native_key, received_at, event, body, format,
+                                    field_problems, clock_skew_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (device_id, channel, ts, native_key) DO NOTHING
                 """).execute(arguments: [
                 message.deviceID, message.community, message.channel.rawValue, message.ts, message.nativeKey, receivedAt,
                 message.eventName, EventBody.json(message.body), message.format,
+                message.fieldProblems.isEmpty ? nil : EventBody.problems(message.fieldProblems), message.clockSkewMillis,
             ])
         guard db.changesCount > 0 else { return false }
         try updateDeviceState(for: message, receivedAt: receivedAt, in: db)
@@ -93,6 +95,13 @@ enum EventBody {
         case .event:
             return encoded(body)
         }
+    }
+
+    /// `[{"field":"spo2","reason":"value_out_of_range","detail":"…"}]`: the fields a reading lost.
+    static func problems(_ problems: [FieldProblem]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(problems)).flatMap { String(data: $0, encoding: .utf8) } ?? "[]"
     }
 
     /// `72` for whole numbers, otherwise Swift's shortest round-trip form (`36.6`).
