@@ -54,6 +54,7 @@ public final class Gateway: Sendable {
         options.subscriptions = MessageIngest.subscriptions
         options.presenceTopic = "gateway/\(registry.gatewayID)/status"
         options.maxBatchMessages = settings.batchSize
+        options.batchLingerMilliseconds = settings.batchLingerMilliseconds
         options.maxPayloadBytes = settings.policy.maxPayloadBytes
         let client = try MosquittoClient(options: options, inbox: inbox)
         mqtt = MQTTService(client: client, logger: logger)
@@ -81,7 +82,7 @@ public final class Gateway: Sendable {
         if let http = settings.http {
             let (deviceMQTT, alertMQTT) = (mqtt, alerts.mqtt)
             var api = GatewayAPI(
-                auth: BearerAuth(tokens: configuration.apiTokens), database: database, workOrders: alerts.workOrders,
+                auth: BearerAuth(tokens: configuration.apiTokens), queries: RecordQueries(database: database), workOrders: alerts.workOrders,
                 devices: DeviceDesk(database: database, host: host), alerts: alerts.alertDesk, host: host, metrics: metrics,
                 connections: { ["devices": deviceMQTT.isConnected, "alerts": alertMQTT.isConnected] },
                 inboxStalls: { deviceMQTT.client.inbox.stalls },

@@ -77,6 +77,8 @@ import Testing
             let last = try #require(stored.last)
             #expect(last["payload_size"] as Int == 70_000)
             #expect(last["kept"] as Int == 4096)
+            // Counters are updated just after the commit that made the rows visible: wait for them too.
+            #expect(await eventually { gateway.gateway.counters.snapshot.rejectedTotal == cases.count + 1 })
             let counts = gateway.gateway.counters.snapshot
             #expect(counts.rejectedTotal == cases.count + 1)
             #expect(counts.rejected[.malformedJSON] == 2)

@@ -1,7 +1,6 @@
 import AlertRules
 import DeviceModel
 import Foundation
-import GRDB
 import Hummingbird
 import Logging
 import NIOCore
@@ -11,7 +10,7 @@ import NIOFoundationCompat
 /// work-order status callback. `openapi.yaml` documents every route; a test checks they agree.
 struct GatewayAPI: Sendable {
     let auth: BearerAuth
-    let database: DatabasePool
+    let queries: RecordQueries
     let workOrders: WorkOrderDesk
     let devices: DeviceDesk
     let alerts: AlertDesk
@@ -52,7 +51,7 @@ struct GatewayAPI: Sendable {
     }
 
     private func renderMetrics() throws -> Response {
-        let text = try metrics.render(database: database, now: clock(), connections: connections(), inboxStalls: inboxStalls())
+        let text = try metrics.render(queries.metricsSnapshot(now: clock()), connections: connections(), inboxStalls: inboxStalls())
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -72,7 +71,7 @@ struct GatewayAPI: Sendable {
         let broker = isBrokerConnected()
         var writable = false
         do {
-            try await database.write { db in try db.execute(sql: "PRAGMA user_version = 0") }
+            try await queries.probeWritable()
             writable = true
         } catch {
             logger.error("readiness: database not writable", metadata: ["error": "\(error)"])

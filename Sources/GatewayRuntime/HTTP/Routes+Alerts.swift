@@ -1,6 +1,5 @@
 import AlertRules
 import Foundation
-import GRDB
 import Hummingbird
 
 /// `/api/v1/alerts`: list (filters `community`, `state`, `severity`, `since`), get with its transitions,
@@ -11,55 +10,30 @@ extension GatewayAPI {
             _ = try auth.authenticate(request, allowing: [.operator])
             let (limit, offset) = try page(request)
             let query = request.uri.queryParameters
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let community = query.get("community") {
-                conditions.append("community = ?")
-                _ = arguments.append(contentsOf: [community])
-            }
+            var filter = RecordQueries.AlertFilter(community: query.get("community"), updatedSince: try int64Parameter(request, "since"))
             if let state = query.get("state") {
-                guard AlertState(rawValue: state) != nil else {
+                guard let state = AlertState(rawValue: state) else {
                     throw APIError(.badRequest, code: "invalid_state", message: "state must be open, acknowledged or resolved")
                 }
-                conditions.append("state = ?")
-                _ = arguments.append(contentsOf: [state])
+                filter.state = state
             }
             if let severity = query.get("severity") {
-                guard Severity(rawValue: severity) != nil else {
+                guard let severity = Severity(rawValue: severity) else {
                     throw APIError(.badRequest, code: "invalid_severity", message: "severity must be info, warning, major or critical")
                 }
-                conditions.append("severity = ?")
-                _ = arguments.append(contentsOf: [severity])
+                filter.severity = severity
             }
-            if let since = try int64Parameter(request, "since") {
-                conditions.append("updated_at >= ?")
-                _ = arguments.append(contentsOf: [since])
-            }
-            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let (total, bodies) = try database.read { db in
-                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alerts \(filter)", arguments: arguments) ?? 0,
-                 try String.fetchAll(db, sql: "SELECT body FROM alerts \(filter) ORDER BY opened_at DESC, id LIMIT \(limit) OFFSET \(offset)",
-                                     arguments: arguments))
-            }
-            let decoder = JSONDecoder()
-            let items = try bodies.map { AlertPayload(try decoder.decode(Alert.self, from: Data($0.utf8))) }
+            let (total, alerts) = try queries.alerts(filter, limit: limit, offset: offset)
+            let items = alerts.map { AlertPayload($0) }
             return JSONResponse.response(Page(items: items, total: total, limit: limit, offset: offset))
         }
         router.get("/api/v1/alerts/{id}") { request, context in
             _ = try auth.authenticate(request, allowing: [.operator])
             let id = try identifier(context, "id")
-            let found = try database.read { db -> (String, [Row])? in
-                guard let body = try String.fetchOne(db, sql: "SELECT body FROM alerts WHERE id = ?", arguments: [id]) else { return nil }
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT kind, actor, reason, at, state, escalation_level FROM alert_transitions WHERE alert_id = ? ORDER BY id
-                    """, arguments: [id])
-                return (body, rows)
-            }
-            guard let (body, rows) = found else { throw APIError(.notFound, code: "not_found", message: "no such alert") }
-            let alert = try JSONDecoder().decode(Alert.self, from: Data(body.utf8))
-            let history = rows.map { row in
-                AlertHistoryEntry(kind: row["kind"], actor: row["actor"], reason: row["reason"], at: row["at"], state: row["state"],
-                                  escalationLevel: EscalationLevel(rawValue: row["escalation_level"])?.name ?? "grid")
+            guard let (alert, steps) = try queries.alert(id) else { throw APIError(.notFound, code: "not_found", message: "no such alert") }
+            let history = steps.map { step in
+                AlertHistoryEntry(kind: step.kind, actor: step.actor, reason: step.reason, at: step.at, state: step.state,
+                                  escalationLevel: step.escalationLevel?.name ?? "grid")
             }
             return JSONResponse.response(AlertDetail(alert: AlertPayload(alert), transitions: history))
         }

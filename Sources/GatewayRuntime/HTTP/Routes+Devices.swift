@@ -1,7 +1,6 @@
 import AlertRules
 import DeviceModel
 import Foundation
-import GRDB
 import Hummingbird
 
 /// `/api/v1/devices`: list (filters `community`, `type`, `state`, `online`), get, register, update,
@@ -39,7 +38,7 @@ extension GatewayAPI {
             _ = try auth.authenticate(request, allowing: [.installer, .operator])
             let id = try identifier(context, "id")
             guard let device = host.registry.device(id) else { throw APIError(.notFound, code: "not_found", message: "no such device") }
-            return JSONResponse.response(DeviceView(device, state: try deviceStates()[id], maintenance: devices.maintenance(id, now: clock())))
+            return JSONResponse.response(DeviceView(device, state: try deviceState(id), maintenance: devices.maintenance(id, now: clock())))
         }
         router.post("/api/v1/devices") { request, _ in
             let token = try auth.authenticate(request, allowing: [.installer])
@@ -54,7 +53,7 @@ extension GatewayAPI {
             var draft: DeviceDraft = try await decodeBody(request)
             if draft.id == nil { draft.id = id }
             let device = try await saving { try await devices.save(draft, replacing: id, actor: token.id, now: clock()) }
-            return JSONResponse.response(DeviceView(device, state: try deviceStates()[id], maintenance: nil))
+            return JSONResponse.response(DeviceView(device, state: try deviceState(id), maintenance: nil))
         }
         router.delete("/api/v1/devices/{id}") { request, context in
             let token = try auth.authenticate(request, allowing: [.installer])
@@ -62,7 +61,7 @@ extension GatewayAPI {
             guard let device = try await devices.decommission(id, actor: token.id, now: clock()) else {
                 throw APIError(.notFound, code: "not_found", message: "no such device")
             }
-            return JSONResponse.response(DeviceView(device, state: try deviceStates()[id], maintenance: nil))
+            return JSONResponse.response(DeviceView(device, state: try deviceState(id), maintenance: nil))
         }
         router.put("/api/v1/devices/{id}/maintenance") { request, context in
             let token = try auth.authenticate(request, allowing: [.installer])
@@ -98,13 +97,11 @@ extension GatewayAPI {
     }
 
     private func deviceStates() throws -> [String: DeviceView.Live] {
-        try database.read { db in
-            var states: [String: DeviceView.Live] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT device_id, online, last_seen_at FROM device_state") {
-                states[row["device_id"]] = DeviceView.Live(online: row["online"], lastSeenAt: row["last_seen_at"])
-            }
-            return states
-        }
+        try queries.deviceStates().mapValues { DeviceView.Live(online: $0.online, lastSeenAt: $0.lastSeenAt) }
+    }
+
+    private func deviceState(_ id: String) throws -> DeviceView.Live? {
+        try queries.deviceState(id).map { DeviceView.Live(online: $0.online, lastSeenAt: $0.lastSeenAt) }
     }
 }
 

@@ -1,6 +1,5 @@
 import DeviceModel
 import Foundation
-import GRDB
 import Hummingbird
 
 /// `/api/v1/devices/{id}/raw-capture` (role admin): dead letters of one device keep the payload as received
@@ -13,7 +12,7 @@ extension GatewayAPI {
             let id = try identifier(context, "id")
             guard host.registry.device(id) != nil else { throw APIError(.notFound, code: "not_found", message: "no such device") }
             let now = clock()
-            let capture = try await database.read { db in try RawCaptureStore().capture(id, in: db) }.flatMap { $0.until > now ? $0 : nil }
+            let capture = try queries.rawCapture(id, now: now)
             return JSONResponse.response(RawCaptureView(deviceID: id, capturing: capture != nil, until: capture?.until, by: capture?.by))
         }
         router.put("/api/v1/devices/{id}/raw-capture") { request, context in
@@ -26,9 +25,7 @@ extension GatewayAPI {
                 throw APIError(.badRequest, code: "invalid_duration", message: "duration must be like 30m or 4h, at most 24h")
             }
             let now = clock()
-            let capture = try await database.write { db in
-                try RawCaptureStore().start(id, until: now + Int64(seconds) * 1000, by: token.id, now: now, in: db)
-            }
+            let capture = try await queries.startRawCapture(id, until: now + Int64(seconds) * 1000, by: token.id, now: now)
             return JSONResponse.response(capture)
         }
         router.delete("/api/v1/devices/{id}/raw-capture") { request, context in
@@ -36,7 +33,7 @@ extension GatewayAPI {
             let id = try identifier(context, "id")
             let now = clock()
             guard host.registry.device(id) != nil else { throw APIError(.notFound, code: "not_found", message: "no such device") }
-            _ = try await database.write { db in try RawCaptureStore().stop(id, by: token.id, now: now, in: db) }
+            try await queries.stopRawCapture(id, by: token.id, now: now)
             return Response(status: .noContent)
         }
     }

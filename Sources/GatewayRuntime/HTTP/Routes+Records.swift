@@ -1,6 +1,5 @@
 import DeviceModel
 import Foundation
-import GRDB
 import Hummingbird
 
 /// Stored records, newest first, paged with `limit` and `before` (an id from the previous page):
@@ -14,16 +13,9 @@ extension GatewayAPI {
             guard host.registry.device(id) != nil else { throw APIError(.notFound, code: "not_found", message: "no such device") }
             let (limit, _) = try page(request)
             let before = try int64Parameter(request, "before") ?? Int64.max
-            let rows = try database.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT id, channel, ts, received_at, event, body, format FROM events
-                    WHERE device_id = ? AND id < ? ORDER BY id DESC LIMIT ?
-                    """, arguments: [id, before, limit])
-            }
-            let items = rows.map { row in
-                EventView(id: row["id"], channel: row["channel"], ts: row["ts"], receivedAt: row["received_at"], event: row["event"],
-                          body: (try? JSONDecoder().decode([String: JSONValue].self, from: Data((row["body"] as String).utf8))) ?? [:],
-                          format: row["format"])
+            let items = try queries.events(device: id, before: before, limit: limit).map { record in
+                EventView(id: record.id, channel: record.channel, ts: record.ts, receivedAt: record.receivedAt, event: record.event,
+                          body: record.body, format: record.format)
             }
             let next: Int64? = items.count == limit ? items.last?.id : nil
             return JSONResponse.response(RecordPage(items: items, nextBefore: next))
@@ -32,21 +24,18 @@ extension GatewayAPI {
             _ = try auth.authenticate(request, allowing: [.installer, .operator])
             let (limit, _) = try page(request)
             let before = try int64Parameter(request, "before") ?? Int64.max
-            let reason: String? = request.uri.queryParameters.get("reason").map { String($0) }
-            if let reason, Rejection.Reason(rawValue: reason) == nil {
-                throw APIError(.badRequest, code: "invalid_reason", message: "unknown rejection reason")
+            var reason: Rejection.Reason?
+            if let text = request.uri.queryParameters.get("reason") {
+                guard let known = Rejection.Reason(rawValue: String(text)) else {
+                    throw APIError(.badRequest, code: "invalid_reason", message: "unknown rejection reason")
+                }
+                reason = known
             }
-            let rows = try database.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT id, received_at, topic, reason, detail, device_id, payload, payload_size, payload_sha256, payload_kept FROM dead_letters
-                    WHERE id < ? AND (? IS NULL OR reason = ?) ORDER BY id DESC LIMIT ?
-                    """, arguments: [before, reason, reason, limit])
-            }
-            let items = rows.map { row in
-                DeadLetterView(id: row["id"], receivedAt: row["received_at"], topic: row["topic"], reason: row["reason"],
-                               detail: row["detail"], deviceID: row["device_id"],
-                               payload: String(decoding: (row["payload"] as Data?) ?? Data(), as: UTF8.self),
-                               payloadSize: row["payload_size"], payloadSHA256: row["payload_sha256"], payloadKept: row["payload_kept"])
+            let items = try queries.deadLetters(reason: reason, before: before, limit: limit).map { record in
+                DeadLetterView(id: record.id, receivedAt: record.receivedAt, topic: record.topic, reason: record.reason,
+                               detail: record.detail, deviceID: record.deviceID,
+                               payload: String(decoding: record.payload, as: UTF8.self), payloadSize: record.payloadSize,
+                               payloadSHA256: record.payloadSHA256, payloadKept: record.payloadKept)
             }
             let next: Int64? = items.count == limit ? items.last?.id : nil
             return JSONResponse.response(RecordPage(items: items, nextBefore: next))

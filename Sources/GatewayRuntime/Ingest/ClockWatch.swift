@@ -12,7 +12,10 @@ public final class ClockWatch: Sendable {
     public init() {}
 
     /// Devices seen skewed, with the sign of their skew and when (gateway ms).
-    private let state = Mutex<(skewed: [String: (ahead: Bool, at: Int64)], recentGood: [String: Int64], suspect: String?)>(([:], [:], nil))
+    private let state = Mutex<(skewed: [String: (ahead: Bool, at: Int64)], recentGood: [String: Int64], suspect: String?, assessedAt: Int64?)>(
+        ([:], [:], nil, nil))
+    /// The verdict is re-judged at most this often (it walks every device heard).
+    static let assessInterval: Int64 = 10_000
     /// At least this many devices, and most of those heard recently, skewed the same way → suspect our clock.
     static let suspectDevices = 5
     static let window: Int64 = 10 * 60_000
@@ -44,6 +47,8 @@ public final class ClockWatch: Sendable {
     /// to suspect (for one log line), nil otherwise.
     func assess(now: Int64) -> String? {
         state.withLock { state in
+            if let last = state.assessedAt, now >= last, now - last < Self.assessInterval { return nil }
+            state.assessedAt = now
             state.skewed = state.skewed.filter { now - $0.value.at < Self.window }
             state.recentGood = state.recentGood.filter { now - $0.value < Self.window }
             let ahead = state.skewed.values.filter(\.ahead).count

@@ -24,6 +24,9 @@ public struct MQTTOptions: Sendable {
     public var maxBatchMessages = 512
     /// … and about this many bytes of payload.
     public var maxBatchBytes = 4 << 20
+    /// How long a batch that is not full waits for more messages before it is committed (0: not at all).
+    /// A few milliseconds turn one commit per message into one per several at modest rates.
+    public var batchLingerMilliseconds: Int64 = 0
     /// Larger payloads are cut on arrival and dead-lettered as `payload_too_large`.
     public var maxPayloadBytes = 64 * 1024
 

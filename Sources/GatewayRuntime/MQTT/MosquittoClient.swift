@@ -197,6 +197,7 @@ public final class MosquittoClient: @unchecked Sendable {
             if fds[1].revents != 0 { drainWakePipe() }
             if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                 if let fatal = readBatch(socket, context: context) { return fatal }
+                if let fatal = linger(socket, context: context) { return fatal }
             }
             let batch = context.takeReceived()
             if !batch.isEmpty {
@@ -230,6 +231,23 @@ public final class MosquittoClient: @unchecked Sendable {
             var probe = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             if poll(&probe, 1, 0) <= 0, count == before { return nil }
         }
+    }
+
+    /// A batch smaller than the limit waits up to ``MQTTOptions/batchLingerMilliseconds`` for more: at a modest
+    /// rate, one commit (and one wake-up of the committer) for several messages instead of one each.
+    private func linger(_ socket: Int32, context: CallbackContext) -> String? {
+        guard options.batchLingerMilliseconds > 0, context.receivedCount.messages > 0 else { return nil }
+        let deadline = ContinuousClock.now + .milliseconds(options.batchLingerMilliseconds)
+        while context.receivedCount.messages < options.maxBatchMessages, context.receivedCount.bytes < options.maxBatchBytes,
+              mosquitto_socket(handle) >= 0 {
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { return nil }
+            var probe = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            let millis = Int32(max(1, remaining.components.attoseconds / 1_000_000_000_000_000 + remaining.components.seconds * 1000))
+            guard poll(&probe, 1, millis) > 0 else { return nil }
+            if let fatal = readBatch(socket, context: context) { return fatal }
+        }
+        return nil
     }
 
     private func waitForWake(milliseconds: Int32) {

@@ -1,6 +1,5 @@
 import DeviceModel
 import Foundation
-import GRDB
 import Prometheus
 
 /// The daemon's Prometheus metrics (`GET /metrics`, text format), namespace `gatewayd`.
@@ -70,38 +69,29 @@ public final class GatewayMetrics: Sendable {
                              labels: [("format", format), ("reason", reason)]).increment()
     }
 
-    /// The text exposition, with gauges refreshed from the database and the connections.
-    func render(database: DatabasePool, now: Int64, connections: [String: Bool], inboxStalls: Int) throws -> String {
+    /// The text exposition, with gauges refreshed from the database's figures and the connections.
+    func render(_ snapshot: RecordQueries.MetricsSnapshot, connections: [String: Bool], inboxStalls: Int) -> String {
         for (name, up) in connections {
             registry.makeGauge(descriptor: Self.name("mqtt", "connected", "state", "1 when the broker connection is up"),
                                labels: [("connection", name)]).set(Double(up ? 1 : 0))
         }
-        registry.makeGauge(descriptor: Self.name("ingest", "inbox_stalls", "count",
-                                                 "Times the MQTT network thread waited for room in the full inbox")).set(Double(inboxStalls))
-        try database.read { db in
-            var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, severity, COUNT(*) AS n FROM alerts GROUP BY state, severity") {
-                counts["\(row["state"] as String)|\(row["severity"] as String)"] = row["n"]
+        registry.makeGauge(descriptor: Self.name("ingest", "commit_stalls", "count",
+                                                 "Batches whose commit had to be retried (held unacknowledged meanwhile)")).set(Double(inboxStalls))
+        for state in ["open", "acknowledged", "resolved"] {
+            for severity in ["info", "warning", "major", "critical"] {
+                registry.makeGauge(descriptor: Self.name("alerts", "alerts", "count", "Alerts by state and severity"),
+                                   labels: [("state", state), ("severity", severity)]).set(Double(snapshot.alerts["\(state)|\(severity)"] ?? 0))
             }
-            for state in ["open", "acknowledged", "resolved"] {
-                for severity in ["info", "warning", "major", "critical"] {
-                    registry.makeGauge(descriptor: Self.name("alerts", "alerts", "count", "Alerts by state and severity"),
-                                       labels: [("state", state), ("severity", severity)]).set(Double(counts["\(state)|\(severity)"] ?? 0))
-                }
-            }
-            var outbox = try DeliveryStore.stats(db, now: now)
-            let mqtt = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM mqtt_outbox WHERE published_at IS NULL")
-            if let mqtt, let oldest = mqtt["oldest"] as Int64? { outbox["mqtt"] = (mqtt["n"], now - oldest) }
-            for target in ["workorder", "message", "mqtt"] {
-                let (depth, age) = outbox[target] ?? (0, 0)
-                registry.makeGauge(descriptor: Self.name("outbox", "depth", "count", "Deliveries waiting, by target"),
-                                   labels: [("target", target)]).set(Double(depth))
-                registry.makeGauge(descriptor: Self.name("outbox", "oldest_pending_age", "seconds", "Age of the oldest waiting delivery"),
-                                   labels: [("target", target)]).set(Double(age) / 1000)
-            }
-            let dead = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE state = 'dead'") ?? 0
-            registry.makeGauge(descriptor: Self.name("outbox", "dead", "count", "Deliveries the receiver rejected (4xx)")).set(Double(dead))
         }
+        for target in ["workorder", "message", "mqtt"] {
+            let (depth, age) = snapshot.outbox[target] ?? (0, 0)
+            registry.makeGauge(descriptor: Self.name("outbox", "depth", "count", "Deliveries waiting, by target"),
+                               labels: [("target", target)]).set(Double(depth))
+            registry.makeGauge(descriptor: Self.name("outbox", "oldest_pending_age", "seconds", "Age of the oldest waiting delivery"),
+                               labels: [("target", target)]).set(Double(age) / 1000)
+        }
+        registry.makeGauge(descriptor: Self.name("outbox", "dead", "count", "Deliveries the receiver rejected (4xx)"))
+            .set(Double(snapshot.deadDeliveries))
         return registry.emitToString()
     }
 }
