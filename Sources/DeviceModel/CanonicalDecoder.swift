@@ -61,6 +61,20 @@ public struct CanonicalDecoder: MessageDecoder {
     private struct TelemetryPayload: Decodable {
         var ts: Int64
         var metrics: [String: JSONValue]
+
+        enum CodingKeys: String, CodingKey { case ts, metrics }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            ts = try container.decode(Int64.self, forKey: .ts)
+            // The common case, all numbers, decoded directly (a JSONValue per metric costs a thrown error per
+            // type it is not); any other value falls back to JSONValue so the rest of the reading is kept.
+            if let numbers = try? container.decode([String: Double].self, forKey: .metrics) {
+                metrics = numbers.mapValues(JSONValue.number)
+            } else {
+                metrics = try container.decode([String: JSONValue].self, forKey: .metrics)
+            }
+        }
     }
 
     private struct EventPayload: Decodable {
