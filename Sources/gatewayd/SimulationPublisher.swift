@@ -57,7 +57,7 @@ final class SimulationPublisher: Sendable {
                     case let .refused(_, reason): state = .refused(reason)
                     case .disconnected: if case .connected = state { state = .lost }
                     case let .loopExited(error): state = .ended(error)
-                    case .subscribeFailed, .subscriptionRefused: break  // a publisher subscribes to nothing
+                    case .subscribeFailed, .subscriptionRefused, .callFailed: break  // a publisher subscribes to nothing
                     }
                 }
             }

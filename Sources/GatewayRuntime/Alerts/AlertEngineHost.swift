@@ -26,7 +26,12 @@ public final class AlertEngineHost: Sendable {
     /// Silences from devices.yaml; run-time ones (maintenance) are added to them.
     var configuredSilences: [Silence] { configuration.silences }
 
-    init(engine: AlertEngine, planner: DeliveryPlanner, deliveryTargets: Set<PlannedDelivery.Target>, configuration: GatewayConfiguration) {
+    /// The database every change of state is committed to (``commit(_:)``).
+    let database: DatabasePool
+
+    init(engine: AlertEngine, planner: DeliveryPlanner, deliveryTargets: Set<PlannedDelivery.Target>, configuration: GatewayConfiguration,
+         database: DatabasePool) {
+        self.database = database
         self.engine = Mutex(engine)
         self.registryBox = Mutex(engine.registry)
         self.configuration = configuration
@@ -48,7 +53,7 @@ public final class AlertEngineHost: Sendable {
         return AlertEngineHost(
             engine: engine,
             planner: DeliveryPlanner(policy: configuration.forwarding, calendar: configuration.ruleBook.calendar),
-            deliveryTargets: deliveryTargets, configuration: configuration
+            deliveryTargets: deliveryTargets, configuration: configuration, database: database
         )
     }
 
@@ -61,6 +66,15 @@ public final class AlertEngineHost: Sendable {
 
     /// The registry as of now: devices.yaml plus run-time registrations and commissioning.
     public var registry: DeviceRegistry { registryBox.withLock { $0 } }
+
+    /// The one commit path for every change of state (an ingest batch, a tick, a console or API command, a
+    /// work-order status): `change` decides with the engine and writes in one transaction; the transitions it
+    /// returns are persisted with their publications and deliveries, and the doorbells rung after the commit.
+    func commit<T: Sendable>(
+        _ change: @escaping @Sendable (Database, inout AlertEngine) throws -> (T, [AlertTransition])
+    ) async throws -> (T, [AlertTransition]) {
+        try await database.writeWithoutTransaction { db in try self.transact(db, change) }
+    }
 
     /// Runs `change` in a transaction on `db` (from `DatabasePool.writeWithoutTransaction`), persists the
     /// transitions it returns, the deliveries they cause (outbox) and the engine's changed memory, and commits.

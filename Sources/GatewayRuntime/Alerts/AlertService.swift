@@ -72,9 +72,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
     @discardableResult
     public func tick() async throws -> [AlertTransition] {
         let now = clock()
-        let (_, transitions) = try await database.writeWithoutTransaction { [host] db in
-            try host.transact(db) { _, engine in ((), engine.tick(now: now)) }
-        }
+        let (_, transitions) = try await host.commit { _, engine in ((), engine.tick(now: now)) }
         AlertLog.log(transitions, logger: logger)
         let supervised = try await workOrders.superviseOverdue(now: now, notifyWorkOrderSystem: notifyWorkOrderSystem)
         for alertID in supervised {

@@ -28,26 +28,24 @@ public struct WorkOrderDesk: Sendable {
     /// status is harmless; nothing moves a closed work order.
     public func update(externalID: String, status: WorkOrderStatus, workOrderID: String?, note: String?, actor: String,
                        now: Int64) async throws -> StatusReply {
-        let (reply, transitions) = try await database.writeWithoutTransaction { [host] db in
-            try host.transact(db) { db, engine -> (StatusReply, [AlertTransition]) in
-                guard let current = try String.fetchOne(db, sql: "SELECT status FROM work_orders WHERE alert_id = ?", arguments: [externalID])
-                else { throw StatusError.unknownWorkOrder }
-                let alertState = engine.state.alerts[externalID]?.state.rawValue ?? "resolved"
-                if current == WorkOrderStatus.closed.rawValue {
-                    return (StatusReply(externalID: externalID, status: current, alertState: alertState), [])
-                }
-                try db.execute(sql: """
-                    UPDATE work_orders SET status = ?, external_ref = COALESCE(?, external_ref), updated_at = ? WHERE alert_id = ?
-                    """, arguments: [status.rawValue, workOrderID, now, externalID])
-                try db.execute(sql: "INSERT INTO work_order_updates (alert_id, status, actor, note, at) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [externalID, status.rawValue, actor, note, now])
-                var transitions: [AlertTransition] = []
-                if status == .closed, engine.state.alerts[externalID] != nil {
-                    transitions.append(try engine.resolve(externalID, by: actor, note: note.flatMap { $0.isEmpty ? nil : $0 } ?? "工单已办结", now: now))
-                }
-                let state = transitions.first?.alert.state.rawValue ?? alertState
-                return (StatusReply(externalID: externalID, status: status.rawValue, alertState: state), transitions)
+        let (reply, transitions) = try await host.commit { db, engine -> (StatusReply, [AlertTransition]) in
+            guard let current = try String.fetchOne(db, sql: "SELECT status FROM work_orders WHERE alert_id = ?", arguments: [externalID])
+            else { throw StatusError.unknownWorkOrder }
+            let alertState = engine.state.alerts[externalID]?.state.rawValue ?? "resolved"
+            if current == WorkOrderStatus.closed.rawValue {
+                return (StatusReply(externalID: externalID, status: current, alertState: alertState), [])
             }
+            try db.execute(sql: """
+                UPDATE work_orders SET status = ?, external_ref = COALESCE(?, external_ref), updated_at = ? WHERE alert_id = ?
+                """, arguments: [status.rawValue, workOrderID, now, externalID])
+            try db.execute(sql: "INSERT INTO work_order_updates (alert_id, status, actor, note, at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [externalID, status.rawValue, actor, note, now])
+            var transitions: [AlertTransition] = []
+            if status == .closed, engine.state.alerts[externalID] != nil {
+                transitions.append(try engine.resolve(externalID, by: actor, note: note.flatMap { $0.isEmpty ? nil : $0 } ?? "工单已办结", now: now))
+            }
+            let state = transitions.first?.alert.state.rawValue ?? alertState
+            return (StatusReply(externalID: externalID, status: status.rawValue, alertState: state), transitions)
         }
         if !transitions.isEmpty { host.outboxBell.ring() }
         return reply

@@ -139,41 +139,39 @@ public struct IngestService: Service, CustomStringConvertible {
     /// One transaction: events (new ones are evaluated by the rule engine; redeliveries are not),
     /// dead letters, device state, alert transitions and their publications.
     private func write(_ decided: [(InboundMessage, IngestOutcome)], receivedAt: Int64) async throws -> (([IngestReceipt], Duration), [AlertTransition]) {
-        try await database.writeWithoutTransaction { [store, alerts] db in
-            try alerts.transact(db) { db, engine in
-                var receipts: [IngestReceipt] = []
-                var transitions: [AlertTransition] = []
-                var ruleTime = Duration.zero
-                let clock = ContinuousClock()
-                for (message, outcome) in decided {
-                    var receipt = IngestReceipt()
-                    switch outcome {
-                    case let .accepted(messages):
-                        for deviceMessage in messages {
-                            if try store.insert(deviceMessage, receivedAt: receivedAt, in: db) {
-                                receipt.stored += 1
-                                try commissionIfNew(deviceMessage.deviceID, engine: &engine, now: receivedAt, in: db)
-                                let started = clock.now
-                                transitions += engine.receive(Self.evaluated(deviceMessage, receivedAt: receivedAt), now: receivedAt)
-                                // The gateway's own events about the device (its clock went wrong, or right again).
-                                for gatewayEvent in clockWatch.observe(deviceMessage, receivedAt: receivedAt)
-                                    where try store.insert(gatewayEvent, receivedAt: receivedAt, in: db) {
-                                    transitions += engine.receive(gatewayEvent, now: receivedAt)
-                                }
-                                ruleTime += clock.now - started
-                            } else {
-                                receipt.duplicates += 1
+        try await alerts.commit { [store, clockWatch, logger] db, engine in
+            var receipts: [IngestReceipt] = []
+            var transitions: [AlertTransition] = []
+            var ruleTime = Duration.zero
+            let clock = ContinuousClock()
+            for (message, outcome) in decided {
+                var receipt = IngestReceipt()
+                switch outcome {
+                case let .accepted(messages):
+                    for deviceMessage in messages {
+                        if try store.insert(deviceMessage, receivedAt: receivedAt, in: db) {
+                            receipt.stored += 1
+                            try commissionIfNew(deviceMessage.deviceID, engine: &engine, now: receivedAt, in: db)
+                            let started = clock.now
+                            transitions += engine.receive(Self.evaluated(deviceMessage, receivedAt: receivedAt), now: receivedAt)
+                            // The gateway's own events about the device (its clock went wrong, or right again).
+                            for gatewayEvent in clockWatch.observe(deviceMessage, receivedAt: receivedAt)
+                                where try store.insert(gatewayEvent, receivedAt: receivedAt, in: db) {
+                                transitions += engine.receive(gatewayEvent, now: receivedAt)
                             }
+                            ruleTime += clock.now - started
+                        } else {
+                            receipt.duplicates += 1
                         }
-                    case let .rejected(rejection):
-                        receipt.rejection = rejection
-                        try store.insertDeadLetter(topic: message.topic, payload: message.payload, rejection: rejection,
-                                                   receivedAt: receivedAt, size: message.payloadSize, in: db)
                     }
-                    receipts.append(receipt)
+                case let .rejected(rejection):
+                    receipt.rejection = rejection
+                    try store.insertDeadLetter(topic: message.topic, payload: message.payload, rejection: rejection,
+                                               receivedAt: receivedAt, size: message.payloadSize, in: db)
                 }
-                return ((receipts, ruleTime), transitions)
+                receipts.append(receipt)
             }
+            return ((receipts, ruleTime), transitions)
         }
     }
 

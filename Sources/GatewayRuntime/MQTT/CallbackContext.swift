@@ -66,8 +66,10 @@ final class CallbackContext: Sendable {
             }
             if let topic = context.presenceTopic {
                 context.published.add(1, ordering: .relaxed)
-                if mosquitto_publish(mosq, nil, topic, 6, "online", 1, true) != 0 {
+                let code = mosquitto_publish(mosq, nil, topic, 6, "online", 1, true)
+                if code != 0 {
                     context.published.subtract(1, ordering: .relaxed)
+                    context.events.yield(.callFailed(MosquittoError(function: "mosquitto_publish (presence)", code: code).description))
                 }
             }
             context.events.yield(.connected)

@@ -49,4 +49,6 @@ public enum ConnectionEvent: Sendable, Equatable {
     case subscribeFailed(filter: String, code: Int32)
     /// The broker refused a subscription (granted QoS 0x80, e.g. an ACL): the gateway is deaf to it.
     case subscriptionRefused(index: Int)
+    /// A libmosquitto call made on the network thread failed (its description): logged, not fatal.
+    case callFailed(String)
 }

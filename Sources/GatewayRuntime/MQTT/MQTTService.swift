@@ -52,6 +52,8 @@ public final class MQTTService: Service, Sendable, CustomStringConvertible {
                 subscriptionsHealthy.store(false, ordering: .releasing)
                 logger.error("broker refused a subscription (granted QoS 0x80, an ACL?); the gateway does not hear it",
                              metadata: ["mqtt.subscription_index": "\(index)"])
+            case let .callFailed(description):
+                logger.warning("MQTT call failed", metadata: ["error": "\(description)"])
             case let .loopExited(error):
                 connected.store(false, ordering: .releasing)
                 fatal = error ?? "network loop ended without a stop request"

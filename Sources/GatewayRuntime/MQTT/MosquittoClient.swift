@@ -290,10 +290,12 @@ public final class MosquittoClient: @unchecked Sendable {
     /// and frees the handle. The consumer gets `nil` from the hand-off once the loop has ended.
     public func stop() async {
         guard markStopping() else { return }
+        // Both fail with MOSQ_ERR_NO_CONN when the broker is away: the will says `offline` then, and there is
+        // nothing to disconnect. Any other failure is as harmless at this point (the loop ends either way).
         if let topic = options.presenceTopic {
-            _ = mosquitto_publish(handle, nil, topic, 7, "offline", 1, true)
+            try? check(mosquitto_publish(handle, nil, topic, 7, "offline", 1, true), "mosquitto_publish (presence)")
         }
-        _ = mosquitto_disconnect(handle)
+        try? check(mosquitto_disconnect(handle), "mosquitto_disconnect")
         stopping.store(true, ordering: .releasing)
         wake()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

@@ -20,23 +20,21 @@ public struct AlertDesk: Sendable {
     /// Applies `action` to an open alert; `community`, when given, must be the alert's.
     public func perform(_ action: Action, alertID: String, community: String?, actor: String, note: String?, now: Int64)
         async throws -> AlertTransition {
-        let (transition, _) = try await database.writeWithoutTransaction { [host] db in
-            try host.transact(db) { db, engine -> (AlertTransition, [AlertTransition]) in
-                guard let alert = engine.state.alerts[alertID], community == nil || alert.community == community else {
-                    throw Failure.notFound
-                }
-                let transition: AlertTransition
-                do throws(AlertCommandError) {
-                    switch action {
-                    case .acknowledge: transition = try engine.acknowledge(alertID, by: actor, note: note, now: now)
-                    case .resolve: transition = try engine.resolve(alertID, by: actor, note: note ?? "", now: now)
-                    }
-                } catch {
-                    throw Failure.command(error)
-                }
-                try OperationsStore().audit(actor: actor, action: "alert.\(action.rawValue)", target: alertID, detail: nil, now: now, in: db)
-                return (transition, [transition])
+        let (transition, _) = try await host.commit { db, engine -> (AlertTransition, [AlertTransition]) in
+            guard let alert = engine.state.alerts[alertID], community == nil || alert.community == community else {
+                throw Failure.notFound
             }
+            let transition: AlertTransition
+            do throws(AlertCommandError) {
+                switch action {
+                case .acknowledge: transition = try engine.acknowledge(alertID, by: actor, note: note, now: now)
+                case .resolve: transition = try engine.resolve(alertID, by: actor, note: note ?? "", now: now)
+                }
+            } catch {
+                throw Failure.command(error)
+            }
+            try OperationsStore().audit(actor: actor, action: "alert.\(action.rawValue)", target: alertID, detail: nil, now: now, in: db)
+            return (transition, [transition])
         }
         return transition
     }

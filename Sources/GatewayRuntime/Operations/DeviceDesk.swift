@@ -29,18 +29,16 @@ public struct DeviceDesk: Sendable {
     }
 
     private func apply(_ device: Device, action: String, actor: String, now: Int64) async throws {
-        _ = try await database.writeWithoutTransaction { [host, operations] db in
-            try host.transact(db) { db, engine -> ((), [AlertTransition]) in
-                // Checked again inside the transaction: another registration may have won the race.
-                if action == "device.register", engine.registry.device(device.id) != nil {
-                    throw ValidationFailure(issues: [ValidationIssue(location: nil, path: "device.id",
-                                                                     message: "duplicate device id \"\(device.id)\"")])
-                }
-                let transitions = engine.upsert(device: device, now: now, actor: actor)
-                try operations.saveDevice(device, by: actor, now: now, in: db)
-                try operations.audit(actor: actor, action: action, target: device.id, detail: "state=\(device.state.rawValue)", now: now, in: db)
-                return ((), transitions)
+        _ = try await host.commit { [operations] db, engine -> ((), [AlertTransition]) in
+            // Checked again inside the transaction: another registration may have won the race.
+            if action == "device.register", engine.registry.device(device.id) != nil {
+                throw ValidationFailure(issues: [ValidationIssue(location: nil, path: "device.id",
+                                                                 message: "duplicate device id \"\(device.id)\"")])
             }
+            let transitions = engine.upsert(device: device, now: now, actor: actor)
+            try operations.saveDevice(device, by: actor, now: now, in: db)
+            try operations.audit(actor: actor, action: action, target: device.id, detail: "state=\(device.state.rawValue)", now: now, in: db)
+            return ((), transitions)
         }
     }
 
@@ -69,13 +67,11 @@ public struct DeviceDesk: Sendable {
 
     private func changeSilences(actor: String, action: String, target: String, now: Int64,
                                 _ change: @escaping @Sendable (Database) throws -> Void) async throws {
-        _ = try await database.writeWithoutTransaction { [host, operations] db in
-            try host.transact(db) { db, engine -> ((), [AlertTransition]) in
-                try change(db)
-                engine.update(silences: host.configuredSilences + (try operations.silences(now: now, in: db)))
-                try operations.audit(actor: actor, action: action, target: target, detail: nil, now: now, in: db)
-                return ((), [])
-            }
+        _ = try await host.commit { [host, operations] db, engine -> ((), [AlertTransition]) in
+            try change(db)
+            engine.update(silences: host.configuredSilences + (try operations.silences(now: now, in: db)))
+            try operations.audit(actor: actor, action: action, target: target, detail: nil, now: now, in: db)
+            return ((), [])
         }
     }
 }
