@@ -29,6 +29,14 @@ public struct CanonicalDecoder: MessageDecoder {
         var fieldProblems: [FieldProblem] = []
         switch address.channel {
         case .telemetry:
+            if !payload.isEmpty {
+                if let problem = StrictJSONScanner.check(payload) { throw StrictJSONScanner.rejection(problem, deviceID: device.id) }
+                if let (fastTS, numbers) = CanonicalTelemetryReader.read(payload) {
+                    ts = fastTS
+                    body = .telemetry(numbers)
+                    break
+                }
+            }
             let payload = try decodeJSON(TelemetryPayload.self, from: payload, deviceID: device.id)
             ts = payload.ts
             var numbers: [String: Double] = [:]

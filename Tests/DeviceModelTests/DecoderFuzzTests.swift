@@ -107,6 +107,29 @@ struct DecoderFuzzTests {
         #expect(checked >= 15)
     }
 
+    /// The fast reader of canonical telemetry agrees with Foundation's decoder wherever it answers at all.
+    @Test func theFastTelemetryReaderAgreesWithJSONDecoder() async {
+        struct Telemetry: Decodable { var ts: Int64; var metrics: [String: Double] }
+        let numbers = ["0", "72", "-5", "36.6", "1e2", "-0.5", "97.50", "2E-3", "123456789012345", "0.1"]
+        let spaces = ["", " ", "\n", "\t "]
+        await propertyCheck(count: 2000, input: Gen.int(in: 0...9).array(of: 1...6), Gen.int(in: 0...3), Gen.bool) { picks, space, extra in
+            let w = spaces[space]
+            let metrics = picks.enumerated().map { "\(w)\"m\($0.offset)\"\(w):\(w)\(numbers[$0.element])" }.joined(separator: ",")
+            let text = "{\(w)" + (extra ? "\"x\":{\"y\":[1,\"}\"]},\(w)" : "") + "\"metrics\":{\(metrics)}\(w),\"ts\":\(w)1763900000000\(w)}"
+            let data = Data(text.utf8)
+            let slow = try? JSONDecoder().decode(Telemetry.self, from: data)
+            guard let fast = CanonicalTelemetryReader.read(data) else {
+                Issue.record("the fast reader gave up on \(text)")
+                return
+            }
+            #expect(fast.ts == slow?.ts && fast.metrics == slow?.metrics, "\(text)")
+        }
+        // Shapes it leaves to the general path.
+        for text in [#"{"ts":1.5,"metrics":{}}"#, #"{"ts":1,"metrics":{"a":"1"}}"#, #"{"t\u0073":1,"metrics":{}}"#, #"{"metrics":{}}"#] {
+            #expect(CanonicalTelemetryReader.read(Data(text.utf8)) == nil, "\(text)")
+        }
+    }
+
     // MARK: - Unambiguous JSON
 
     func rejection(_ payload: String) -> Rejection? {
