@@ -8,6 +8,8 @@ import Foundation
 /// values of any JSON type: the validator keeps the numeric ones it knows and records the rest.
 public struct CanonicalDecoder: MessageDecoder {
     public let format = "canonical"
+    public let transport = DecoderTransport.mqtt(subscriptions: [DeviceTopic.subscription])
+    public let vendorProtocol: VendorProtocol? = nil
 
     public init() {}
 

@@ -6,6 +6,11 @@ import Foundation
 public protocol MessageDecoder: Sendable {
     /// The format's name, stored with every message it decodes.
     var format: String { get }
+    /// How messages in this format reach the gateway: the MQTT subscriptions or the HTTP push route are
+    /// derived from this declaration (``MessageIngest/subscriptions``, ``MessageIngest/pushFormats``).
+    var transport: DecoderTransport { get }
+    /// The vendor protocol a device's `binding` names for this format, if it is a vendor format.
+    var vendorProtocol: VendorProtocol? { get }
     /// Whether messages on `topic` are in this format.
     func handles(topic: String) -> Bool
     /// Decodes one message. One message may carry several readings (batch posts), hence an array.
@@ -16,4 +21,13 @@ public protocol MessageDecoder: Sendable {
 
 extension MessageDecoder {
     public func reply(to raw: RawMessage, outcome: IngestOutcome) -> DeviceReply? { nil }
+    public var vendorProtocol: VendorProtocol? { nil }
+}
+
+/// Where a wire format arrives.
+public enum DecoderTransport: Sendable, Hashable {
+    /// MQTT topics, subscribed to with QoS 1 (the filters reach every topic of the format).
+    case mqtt(subscriptions: [String])
+    /// `POST /api/v1/push/{format}/{deviceId}`, ingested as topic `push/{format}/{deviceId}`.
+    case httpPush
 }

@@ -18,9 +18,13 @@ public struct MessageIngest: Sendable {
     ]
 
     /// The MQTT subscriptions that reach every device topic of every format (`$`-topics are not matched
-    /// by `#`, so each vendor's are listed).
-    public static let subscriptions: [String] = [DeviceTopic.subscription] + AlinkDecoder.subscriptions
-        + OneNETDecoder.subscriptions + IoTDADecoder.subscriptions
+    /// by `#`, so each vendor's are listed), from the formats' own declarations.
+    public static let subscriptions: [String] = standardDecoders.flatMap { decoder -> [String] in
+        if case let .mqtt(filters) = decoder.transport { filters } else { [] }
+    }
+
+    /// The formats devices push over HTTP (`POST /api/v1/push/{format}/{deviceId}`).
+    public static let pushFormats: [String] = standardDecoders.filter { $0.transport == .httpPush }.map(\.format)
 
     public init(decoders: [any MessageDecoder] = MessageIngest.standardDecoders, policy: IngestPolicy = IngestPolicy()) {
         self.decoders = decoders

@@ -493,10 +493,20 @@ struct MessageIngestTests {
 
     // MARK: - Other decoders
 
+    @Test("subscriptions and push routes come from the formats' own declarations")
+    func transportsAreDeclaredOnce() {
+        #expect(MessageIngest.subscriptions == [DeviceTopic.subscription] + AlinkDecoder.subscriptions + OneNETDecoder.subscriptions
+                + IoTDADecoder.subscriptions)
+        #expect(MessageIngest.pushFormats == ["isapi", "dahua"])
+        #expect(VendorProtocol.mqttProtocols == [.alink, .onenet, .iotda])
+        #expect(!VendorProtocol.isapi.isMQTT && VendorProtocol.iotda.isMQTT)
+    }
+
     /// A decoder that posts a fixed batch, to check what the ingest step does with every message.
     struct BatchDecoder: MessageDecoder {
         var messages: [DeviceMessage]
         var format: String { "batch" }
+        var transport: DecoderTransport { .mqtt(subscriptions: ["batch/#"]) }
         func handles(topic: String) -> Bool { topic.hasPrefix("batch/") }
         func decode(_ raw: RawMessage, registry: DeviceRegistry) throws(Rejection) -> [DeviceMessage] {
             messages

@@ -12,6 +12,8 @@ import Foundation
 /// parameter error) with the reason.
 public struct AlinkDecoder: MessageDecoder {
     public let format = "alink"
+    public var transport: DecoderTransport { .mqtt(subscriptions: Self.subscriptions) }
+    public let vendorProtocol: VendorProtocol? = .alink
     public init() {}
 
     /// Property posts and every event post (`+` matches `property`); the batch post. Our own `_reply`

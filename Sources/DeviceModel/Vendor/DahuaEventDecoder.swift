@@ -15,7 +15,9 @@ import Foundation
 /// `UserID`, `Password`, `SnapURL`) are not kept.
 public struct DahuaEventDecoder: MessageDecoder {
     public let format = "dahua"
-    public static let topicPrefix = "push/dahua/"
+    public let transport = DecoderTransport.httpPush
+    public let vendorProtocol: VendorProtocol? = .dahua
+    public static let topicPrefix = "push/dahua/"  // the HTTP push route's topic (DecoderTransport.httpPush)
 
     public init() {}
 

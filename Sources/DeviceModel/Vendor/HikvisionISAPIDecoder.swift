@@ -14,7 +14,9 @@ import Foundation
 /// Personal fields (`name`, `employeeNoString`, `cardNo`, face rectangles, picture URLs) are not kept.
 public struct HikvisionISAPIDecoder: MessageDecoder {
     public let format = "isapi"
-    public static let topicPrefix = "push/isapi/"
+    public let transport = DecoderTransport.httpPush
+    public let vendorProtocol: VendorProtocol? = .isapi
+    public static let topicPrefix = "push/isapi/"  // the HTTP push route's topic (DecoderTransport.httpPush)
 
     public init() {}
 

@@ -10,6 +10,8 @@ import Foundation
 /// `service_id.property` first, then as the bare property name. IoTDA sends no replies to these.
 public struct IoTDADecoder: MessageDecoder {
     public let format = "iotda"
+    public var transport: DecoderTransport { .mqtt(subscriptions: Self.subscriptions) }
+    public let vendorProtocol: VendorProtocol? = .iotda
     public init() {}
 
     public static let subscriptions = ["$oc/devices/+/sys/properties/report", "$oc/devices/+/sys/events/up"]

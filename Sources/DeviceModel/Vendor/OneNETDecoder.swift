@@ -9,6 +9,8 @@ import Foundation
 /// when rejected).
 public struct OneNETDecoder: MessageDecoder {
     public let format = "onenet"
+    public var transport: DecoderTransport { .mqtt(subscriptions: Self.subscriptions) }
+    public let vendorProtocol: VendorProtocol? = .onenet
     public init() {}
 
     /// `$`-topics are not matched by `#`: each is subscribed explicitly.

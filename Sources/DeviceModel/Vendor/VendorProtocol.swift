@@ -7,11 +7,17 @@ public enum VendorProtocol: String, Sendable, Hashable, Codable, CaseIterable {
     case isapi
     case dahua
 
-    /// Whether the protocol arrives over MQTT (and so needs a ``VendorBinding``) rather than HTTP push.
-    public var isMQTT: Bool { self == .alink || self == .onenet || self == .iotda }
+    /// Whether the protocol arrives over MQTT (and so needs a ``VendorBinding``) rather than HTTP push: what
+    /// its decoder declares.
+    public var isMQTT: Bool {
+        MessageIngest.standardDecoders.contains { decoder in
+            guard decoder.vendorProtocol == self, case .mqtt = decoder.transport else { return false }
+            return true
+        }
+    }
 
     /// Protocols whose devices publish over MQTT.
-    public static let mqttProtocols: [VendorProtocol] = [.alink, .onenet, .iotda]
+    public static let mqttProtocols: [VendorProtocol] = allCases.filter(\.isMQTT)
 }
 
 /// How a device registered in devices.yaml is known on a vendor protocol: Alink `productKey` +

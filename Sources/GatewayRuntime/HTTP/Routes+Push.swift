@@ -32,7 +32,7 @@ struct EventPushIntake: Sendable {
 extension GatewayAPI {
     func addPushRoutes(to router: Router<BasicRequestContext>) {
         guard let push else { return }
-        for format in ["isapi", "dahua"] {
+        for format in MessageIngest.pushFormats {
             router.post("/api/v1/push/\(format)/{deviceId}") { request, context in
                 try await receivePush(format: format, request, context: context, intake: push)
             }
