@@ -1,6 +1,5 @@
 import DeviceModel
 import Foundation
-import GRDB
 import Logging
 import Hummingbird
 import ServiceLifecycle
@@ -15,7 +14,7 @@ public final class Gateway: Sendable {
     public let configuration: GatewayConfiguration
     /// The live registry: devices.yaml plus run-time registrations and commissioning.
     public var registry: DeviceRegistry { alerts.host.registry }
-    public let database: DatabasePool
+    public let database: StoragePool
     public let counters = IngestCounters()
     public let metrics = GatewayMetrics()
     /// Whether ingest's last write was refused, and why (for `/readyz`).

@@ -1,7 +1,6 @@
 import AlertRules
 import DeviceModel
 import Foundation
-import GRDB
 import Synchronization
 
 /// Owns the rule engine for the daemon and applies its decisions transactionally.
@@ -27,10 +26,10 @@ public final class AlertEngineHost: Sendable {
     var configuredSilences: [Silence] { configuration.silences }
 
     /// The database every change of state is committed to (``commit(_:)``).
-    let database: DatabasePool
+    let database: StoragePool
 
     init(engine: AlertEngine, planner: DeliveryPlanner, deliveryTargets: Set<PlannedDelivery.Target>, configuration: GatewayConfiguration,
-         database: DatabasePool) {
+         database: StoragePool) {
         self.database = database
         self.engine = Mutex(engine)
         self.registryBox = Mutex(engine.registry)
@@ -40,9 +39,9 @@ public final class AlertEngineHost: Sendable {
     }
 
     /// Loads the persisted engine state (or starts fresh) for `configuration`.
-    static func load(configuration: GatewayConfiguration, database: DatabasePool, now: Int64,
+    static func load(configuration: GatewayConfiguration, database: StoragePool, now: Int64,
                      deliveryTargets: Set<PlannedDelivery.Target>) throws -> AlertEngineHost {
-        let (state, registry, silences) = try database.read { db in
+        let (state, registry, silences) = try StorageAccess.readNow(database) { db in
             (try AlertStore().loadState(now: now, in: db),
              try OperationsStore().mergedRegistry(configuration.registry, in: db),
              try OperationsStore().silences(now: now, in: db))
@@ -71,14 +70,14 @@ public final class AlertEngineHost: Sendable {
     /// work-order status): `change` decides with the engine and writes in one transaction; the transitions it
     /// returns are persisted with their publications and deliveries, and the doorbells rung after the commit.
     func commit<T: Sendable>(
-        _ change: @escaping @Sendable (Database, inout AlertEngine) throws -> (T, [AlertTransition])
+        _ change: @escaping @Sendable (StorageConnection, inout AlertEngine) throws -> (T, [AlertTransition])
     ) async throws -> (T, [AlertTransition]) {
-        try await database.writeWithoutTransaction { db in try self.transact(db, change) }
+        try await StorageAccess.writer(database) { db in try self.transact(db, change) }
     }
 
     /// Runs `change` in a transaction on `db` (from `DatabasePool.writeWithoutTransaction`), persists the
     /// transitions it returns, the deliveries they cause (outbox) and the engine's changed memory, and commits.
-    func transact<T: Sendable>(_ db: Database, _ change: (Database, inout AlertEngine) throws -> (T, [AlertTransition])) throws -> (T, [AlertTransition]) {
+    func transact<T: Sendable>(_ db: StorageConnection, _ change: (StorageConnection, inout AlertEngine) throws -> (T, [AlertTransition])) throws -> (T, [AlertTransition]) {
         // The engine is changed in place (a copy per transaction would copy all its state with 100,000
         // devices). Writes are serialized by the database, so nothing else changes it meanwhile; if the
         // transaction does not commit, the engine is rebuilt from what the database has.
@@ -87,7 +86,7 @@ public final class AlertEngineHost: Sendable {
             var result: (T, [AlertTransition])?
             var queuedDeliveries = false
             do {
-                try db.inTransaction {
+                try StorageAccess.transaction(db) {
                     let outcome = try change(db, &engine)
                     try store.apply(outcome.1, in: db)
                     for transition in outcome.1 {
@@ -98,7 +97,6 @@ public final class AlertEngineHost: Sendable {
                     }
                     try store.persist(engine.takeChangedKeys(), meta: engine.state, in: db)
                     result = outcome
-                    return .commit
                 }
             } catch {
                 engine = try rebuild(db, now: engine.state.startedAt)
@@ -113,7 +111,7 @@ public final class AlertEngineHost: Sendable {
     }
 
     /// The engine as the database has it (after a transaction that did not commit).
-    private func rebuild(_ db: Database, now: Int64) throws -> AlertEngine {
+    private func rebuild(_ db: StorageConnection, now: Int64) throws -> AlertEngine {
         let operations = OperationsStore()
         var engine = AlertEngine(
             ruleBook: configuration.ruleBook, registry: try operations.mergedRegistry(configuration.registry, in: db),

@@ -1,7 +1,6 @@
 import AlertRules
 import DeviceModel
 import Foundation
-import GRDB
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -17,7 +16,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
     public let host: AlertEngineHost
     public let mqtt: MQTTService
     let publisher: OutboxPublisher
-    let database: DatabasePool
+    let database: StoragePool
     let clock: @Sendable () -> Int64
     let logger: Logger
     let workOrders: WorkOrderDesk
@@ -25,7 +24,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
     let notifyWorkOrderSystem: Bool
     private let stopping = StopFlag()
 
-    init(settings: GatewaySettings, gatewayID: String, host: AlertEngineHost, database: DatabasePool,
+    init(settings: GatewaySettings, gatewayID: String, host: AlertEngineHost, database: StoragePool,
          clock: @escaping @Sendable () -> Int64, logger: Logger, notifyWorkOrderSystem: Bool) throws {
         self.host = host
         self.workOrders = WorkOrderDesk(database: database, host: host)
@@ -104,9 +103,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
     /// Published outbox rows are kept a day for inspection, then removed.
     public func pruneOutbox() async throws {
         let cutoff = clock() - 86_400_000
-        try await database.write { db in
-            try db.execute(sql: "DELETE FROM mqtt_outbox WHERE published_at IS NOT NULL AND published_at < ?", arguments: [cutoff])
-        }
+        try await StorageAccess.write(database) { db in try OutboxStore().prune(publishedBefore: cutoff, in: db) }
     }
 
     private func publishLoop() async {
@@ -171,7 +168,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
         } catch let rejection as Rejection {
             logger.notice("alert command rejected", metadata: ["mqtt.topic": "\(message.topic.prefix(200))", "reject.detail": "\(rejection.detail)"])
             do {
-                try await database.write { db in
+                try await StorageAccess.write(database) { db in
                     try IngestStore().insertDeadLetter(topic: message.topic, payload: message.payload, rejection: rejection,
                                                        receivedAt: now, size: message.payloadSize, in: db)
                 }

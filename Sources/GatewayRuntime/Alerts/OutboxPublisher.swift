@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Synchronization
 
 /// Sends the MQTT outbox at least once, in order: rows are published with QoS 1 and marked published only
@@ -35,7 +34,7 @@ final class OutboxPublisher: Sendable {
     var inflightCount: Int { state.withLock { $0.inflight.count } }
 
     /// Marks acknowledged rows, then publishes pending rows while the window has room.
-    func step(client: MosquittoClient, connected: Bool, database: DatabasePool, now: Int64) async throws {
+    func step(client: MosquittoClient, connected: Bool, database: StoragePool, now: Int64) async throws {
         let done = state.withLock { state -> [Int64] in
             var done: [Int64] = []
             for mid in state.acknowledged {
@@ -48,16 +47,13 @@ final class OutboxPublisher: Sendable {
         guard connected else { return }
         let (room, flying) = state.withLock { (window - $0.inflight.count, Set($0.inflight.values)) }
         guard room > 0 else { return }
-        let rows = try await database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, topic, payload, retain FROM mqtt_outbox
-                WHERE published_at IS NULL ORDER BY id LIMIT ?
-                """, arguments: [room + flying.count])
-        }.filter { !flying.contains($0["id"]) }.prefix(room)
+        let rows = try await StorageAccess.read(database) { db in
+            try OutboxStore().pending(limit: room + flying.count, in: db)
+        }.filter { !flying.contains($0.id) }.prefix(room)
         var immediatelyDone: [Int64] = []
         for row in rows {
-            let id: Int64 = row["id"]
-            let mid = try client.publish(topic: row["topic"], payload: row["payload"] ?? Data(), qos: 1, retain: row["retain"])
+            let id = row.id
+            let mid = try client.publish(topic: row.topic, payload: row.payload, qos: 1, retain: row.retain)
             state.withLock { state in
                 if state.early.remove(mid) != nil { immediatelyDone.append(id) } else { state.inflight[mid] = id }
             }
@@ -65,17 +61,13 @@ final class OutboxPublisher: Sendable {
         try await markPublished(immediatelyDone, database: database, now: now)
     }
 
-    private func markPublished(_ ids: [Int64], database: DatabasePool, now: Int64) async throws {
+    private func markPublished(_ ids: [Int64], database: StoragePool, now: Int64) async throws {
         guard !ids.isEmpty else { return }
-        try await database.write { db in
-            for id in ids {
-                try db.execute(sql: "UPDATE mqtt_outbox SET published_at = ? WHERE id = ?", arguments: [now, id])
-            }
-        }
+        try await StorageAccess.write(database) { db in try OutboxStore().markPublished(ids, at: now, in: db) }
     }
 
     /// Rows not yet acknowledged by the broker.
-    static func pendingCount(_ database: DatabasePool) throws -> Int {
-        try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM mqtt_outbox WHERE published_at IS NULL") ?? 0 }
+    static func pendingCount(_ database: StoragePool) throws -> Int {
+        try StorageAccess.readNow(database) { db in try OutboxStore().pendingCount(in: db) }
     }
 }

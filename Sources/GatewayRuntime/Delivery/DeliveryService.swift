@@ -1,7 +1,6 @@
 import AlertRules
 import AsyncHTTPClient
 import Foundation
-import GRDB
 import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -15,7 +14,7 @@ import Synchronization
 /// leased in SQLite before sending, so a crash mid-send retries them after the lease: restart-safe.
 public final class DeliveryService: Service, Sendable, CustomStringConvertible {
     let targets: [DeliveryTarget]
-    let database: DatabasePool
+    let database: StoragePool
     let bell: Doorbell
     let clock: @Sendable () -> Int64
     let logger: Logger
@@ -23,7 +22,7 @@ public final class DeliveryService: Service, Sendable, CustomStringConvertible {
     private let store = DeliveryStore()
     private let stopping = StopFlag()
 
-    init(targets: [DeliveryTarget], database: DatabasePool, bell: Doorbell, clock: @escaping @Sendable () -> Int64, logger: Logger) {
+    init(targets: [DeliveryTarget], database: StoragePool, bell: Doorbell, clock: @escaping @Sendable () -> Int64, logger: Logger) {
         self.targets = targets
         self.database = database
         self.bell = bell
@@ -63,7 +62,7 @@ public final class DeliveryService: Service, Sendable, CustomStringConvertible {
             let now = clock()
             let leased: [DeliveryStore.Row]
             do {
-                leased = try await database.write { [store] db in
+                leased = try await StorageAccess.write(database) { [store] db in
                     try store.lease(target: target.kind, now: now, leaseUntil: now + max(target.leaseSeconds, target.timeoutSeconds) * 1000,
                                     limit: target.concurrency, in: db)
                 }
@@ -119,13 +118,12 @@ public final class DeliveryService: Service, Sendable, CustomStringConvertible {
             "http.status": "\(status.map(String.init) ?? "-")", "delivery.attempt": "\(row.attempts + 1)",
         ]
         do {
-            try await database.write { [store] db in
+            try await StorageAccess.write(database) { [store] db in
                 switch verdict {
                 case .delivered:
                     try store.markDelivered(row.id, status: status ?? 0, response: responseText, now: now, in: db)
                     if row.kind == "workorder.create", let reference = Self.workOrderReference(responseText) {
-                        try db.execute(sql: "UPDATE work_orders SET external_ref = COALESCE(external_ref, ?) WHERE alert_id = ?",
-                                       arguments: [reference, row.alertID])
+                        try WorkOrderStore().recordReference(reference, alertID: row.alertID, in: db)
                     }
                 case .retry:
                     let delay = target.retry.delayMillis(attempt: row.attempts + 1, retryAfterSeconds: retryAfter,

@@ -1,12 +1,11 @@
 import AlertRules
 import DeviceModel
 import Foundation
-import GRDB
 
 /// The gateway's side of the grid work-order lifecycle: status reported back by the work-order system,
 /// and supervision (督办) of work orders past their deadline.
 public struct WorkOrderDesk: Sendable {
-    let database: DatabasePool
+    let database: StoragePool
     let host: AlertEngineHost
 
     public struct StatusReply: Codable, Sendable, Equatable {
@@ -29,17 +28,14 @@ public struct WorkOrderDesk: Sendable {
     public func update(externalID: String, status: WorkOrderStatus, workOrderID: String?, note: String?, actor: String,
                        now: Int64) async throws -> StatusReply {
         let (reply, transitions) = try await host.commit { db, engine -> (StatusReply, [AlertTransition]) in
-            guard let current = try String.fetchOne(db, sql: "SELECT status FROM work_orders WHERE alert_id = ?", arguments: [externalID])
-            else { throw StatusError.unknownWorkOrder }
+            let orders = WorkOrderStore()
+            guard let current = try orders.status(of: externalID, in: db) else { throw StatusError.unknownWorkOrder }
             let alertState = engine.state.alerts[externalID]?.state.rawValue ?? "resolved"
             if current == WorkOrderStatus.closed.rawValue {
                 return (StatusReply(externalID: externalID, status: current, alertState: alertState), [])
             }
-            try db.execute(sql: """
-                UPDATE work_orders SET status = ?, external_ref = COALESCE(?, external_ref), updated_at = ? WHERE alert_id = ?
-                """, arguments: [status.rawValue, workOrderID, now, externalID])
-            try db.execute(sql: "INSERT INTO work_order_updates (alert_id, status, actor, note, at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [externalID, status.rawValue, actor, note, now])
+            try orders.record(status: status.rawValue, workOrderID: workOrderID, actor: actor, note: note, alertID: externalID,
+                              now: now, in: db)
             var transitions: [AlertTransition] = []
             if status == .closed, engine.state.alerts[externalID] != nil {
                 transitions.append(try engine.resolve(externalID, by: actor, note: note.flatMap { $0.isEmpty ? nil : $0 } ?? "工单已办结", now: now))
@@ -56,20 +52,14 @@ public struct WorkOrderDesk: Sendable {
     /// Returns the alert ids supervised.
     @discardableResult
     public func superviseOverdue(now: Int64, notifyWorkOrderSystem: Bool) async throws -> [String] {
-        let supervised = try await database.write { db -> [String] in
-            let overdue = try Row.fetchAll(db, sql: """
-                SELECT alert_id, community, external_ref, status, deadline_at FROM work_orders
-                WHERE status != 'closed' AND supervised_at IS NULL AND deadline_at <= ?
-                """, arguments: [now])
-            for row in overdue {
-                let alertID: String = row["alert_id"]
-                let deadline: Int64 = row["deadline_at"]
-                try db.execute(sql: "UPDATE work_orders SET supervised_at = ?, updated_at = ? WHERE alert_id = ?",
-                               arguments: [now, now, alertID])
+        let supervised = try await StorageAccess.write(database) { [host] db -> [String] in
+            let overdue = try WorkOrderStore().takeOverdue(now: now, in: db)
+            for order in overdue {
+                let (alertID, deadline) = (order.alertID, order.deadline)
                 let notice: [String: JSONValue] = [
                     "external_id": .string(alertID),
-                    "work_order_id": (row["external_ref"] as String?).map(JSONValue.string) ?? .null,
-                    "status": .string(row["status"]),
+                    "work_order_id": order.externalRef.map(JSONValue.string) ?? .null,
+                    "status": .string(order.status),
                     "deadline_ms": .number(Double(deadline)),
                     "overdue_s": .number(Double((now - deadline) / 1000)),
                     "supervision": .string("督办"),
@@ -80,10 +70,10 @@ public struct WorkOrderDesk: Sendable {
                     try DeliveryStore().enqueue(key: "wo:\(alertID):supervise", target: .workOrder, kind: "workorder.supervise",
                                                 alertID: alertID, path: "/\(alertID)/supervise", body: body, now: now, in: db)
                 }
-                try host.store.enqueue(topic: "workorders/\(row["community"] as String)/\(alertID)", payload: body, retain: false,
+                try host.store.enqueue(topic: "workorders/\(order.community)/\(alertID)", payload: body, retain: false,
                                        at: now, in: db)
             }
-            return overdue.map { $0["alert_id"] }
+            return overdue.map(\.alertID)
         }
         if !supervised.isEmpty { host.outboxBell.ring() }
         return supervised

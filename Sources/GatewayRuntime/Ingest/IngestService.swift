@@ -1,7 +1,6 @@
 import AlertRules
 import DeviceModel
 import Foundation
-import GRDB
 import Logging
 import ServiceLifecycle
 
@@ -17,7 +16,7 @@ import ServiceLifecycle
 /// acknowledged: the broker redelivers it to the next run.
 public struct IngestService: Service, CustomStringConvertible {
     let inbox: CommitHandoff
-    let database: DatabasePool
+    let database: StoragePool
     let ingest: MessageIngest
     let store: IngestStore
     let counters: IngestCounters
@@ -34,7 +33,7 @@ public struct IngestService: Service, CustomStringConvertible {
     let publishReply: @Sendable (DeviceReply) -> Void
 
     public init(
-        inbox: CommitHandoff, database: DatabasePool, ingest: MessageIngest,
+        inbox: CommitHandoff, database: StoragePool, ingest: MessageIngest,
         counters: IngestCounters, metrics: GatewayMetrics, health: StorageHealth, clockWatch: ClockWatch, alerts: AlertEngineHost, clock: @escaping @Sendable () -> Int64, batchSize: Int = 512,
         logger: Logger, publishReply: @escaping @Sendable (DeviceReply) -> Void = { _ in }
     ) {
@@ -205,7 +204,7 @@ public struct IngestService: Service, CustomStringConvertible {
 
     /// A registered device's first valid message commissions it (registered → commissioned), recorded in
     /// the registry and the audit log in the same transaction.
-    private func commissionIfNew(_ deviceID: String, engine: inout AlertEngine, now: Int64, in db: Database) throws {
+    private func commissionIfNew(_ deviceID: String, engine: inout AlertEngine, now: Int64, in db: StorageConnection) throws {
         guard var device = engine.registry.device(deviceID), device.state == .registered else { return }
         device.state = .commissioned
         _ = engine.upsert(device: device, now: now)

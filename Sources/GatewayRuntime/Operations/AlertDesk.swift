@@ -1,10 +1,9 @@
 import AlertRules
 import Foundation
-import GRDB
 
 /// Operator actions on alerts (acknowledge, resolve), shared by the MQTT console commands and the HTTP API.
 public struct AlertDesk: Sendable {
-    let database: DatabasePool
+    let database: StoragePool
     let host: AlertEngineHost
 
     public enum Action: String, Sendable {

@@ -1,13 +1,12 @@
 import AlertRules
 import DeviceModel
 import Foundation
-import GRDB
 
 /// Registering, changing, decommissioning devices and their maintenance windows at run time. Every change
 /// is validated exactly as devices.yaml is, persisted, applied to the live registry and rule engine in one
 /// transaction, and written to the audit log.
 public struct DeviceDesk: Sendable {
-    let database: DatabasePool
+    let database: StoragePool
     let host: AlertEngineHost
     private let operations = OperationsStore()
 
@@ -66,7 +65,7 @@ public struct DeviceDesk: Sendable {
     }
 
     private func changeSilences(actor: String, action: String, target: String, now: Int64,
-                                _ change: @escaping @Sendable (Database) throws -> Void) async throws {
+                                _ change: @escaping @Sendable (StorageConnection) throws -> Void) async throws {
         _ = try await host.commit { [host, operations] db, engine -> ((), [AlertTransition]) in
             try change(db)
             engine.update(silences: host.configuredSilences + (try operations.silences(now: now, in: db)))

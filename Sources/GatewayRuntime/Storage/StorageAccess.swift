@@ -1,0 +1,37 @@
+import GRDB
+
+/// The database as the rest of the runtime sees it: a pool and a connection handed through to the stores
+/// of this folder, which alone hold SQL (and alone import GRDB). A transaction is opened here; what it does
+/// is said by the stores' typed methods.
+public typealias StoragePool = DatabasePool
+public typealias StorageConnection = Database
+
+enum StorageAccess {
+    /// One write transaction.
+    static func write<T: Sendable>(_ pool: StoragePool, _ body: @escaping @Sendable (StorageConnection) throws -> T) async throws -> T {
+        try await pool.write(body)
+    }
+
+    /// One read transaction (readers never block the writer in WAL mode).
+    static func read<T: Sendable>(_ pool: StoragePool, _ body: @escaping @Sendable (StorageConnection) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    /// One read transaction, from synchronous code.
+    static func readNow<T>(_ pool: StoragePool, _ body: (StorageConnection) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    /// The writer connection without a transaction of its own: the caller opens one with ``transaction(_:_:)``.
+    static func writer<T: Sendable>(_ pool: StoragePool, _ body: @escaping @Sendable (StorageConnection) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction(body)
+    }
+
+    /// Runs `body` in a transaction on `db` and commits (rolls back when it throws).
+    static func transaction(_ db: StorageConnection, _ body: () throws -> Void) throws {
+        try db.inTransaction {
+            try body()
+            return .commit
+        }
+    }
+}
