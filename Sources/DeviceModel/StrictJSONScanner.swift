@@ -112,17 +112,7 @@ public enum StrictJSONScanner {
                 position += 1
                 skipWhitespace()
                 try value(depth: depth + 1)
-                skipWhitespace()
-                switch current {
-                case UInt8(ascii: ","):
-                    position += 1
-                    skipWhitespace()
-                case UInt8(ascii: "}"):
-                    position += 1
-                    return
-                default:
-                    throw malformed("',' or '}'")
-                }
+                guard try another(closing: UInt8(ascii: "}"), expected: "',' or '}'") else { return }
             }
         }
 
@@ -136,17 +126,23 @@ public enum StrictJSONScanner {
             }
             while true {
                 try value(depth: depth + 1)
+                guard try another(closing: UInt8(ascii: "]"), expected: "',' or ']'") else { return }
+            }
+        }
+
+        /// After a member: `true` at a ',' (another follows), `false` at the closing bracket.
+        mutating func another(closing: UInt8, expected: String) throws(Problem) -> Bool {
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","):
+                position += 1
                 skipWhitespace()
-                switch current {
-                case UInt8(ascii: ","):
-                    position += 1
-                    skipWhitespace()
-                case UInt8(ascii: "]"):
-                    position += 1
-                    return
-                default:
-                    throw malformed("',' or ']'")
-                }
+                return true
+            case closing:
+                position += 1
+                return false
+            default:
+                throw malformed(expected)
             }
         }
 
