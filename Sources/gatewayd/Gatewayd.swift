@@ -129,13 +129,13 @@ struct Run: AsyncParsableCommand {
             settings.snapshotDirectory = snapshotDir ?? environment["GATEWAYD_SNAPSHOT_DIR"]
             if let text = snapshotRetention ?? environment["GATEWAYD_SNAPSHOT_RETENTION"] {
                 guard let seconds = DurationText.seconds(text), seconds >= 3600 else {
-                    throw ConfigurationError("--snapshot-retention expects a duration of at least 1h, e.g. 30d, got \"\(text)\"")
+                    throw SettingError("--snapshot-retention expects a duration of at least 1h, e.g. 30d, got \"\(text)\"")
                 }
                 settings.snapshotRetentionSeconds = seconds
             }
             let gateway = try Gateway(settings: settings, configuration: configuration, logger: logger)
             try await gateway.run()
-        } catch let error as ConfigurationError {
+        } catch let error as SettingError {
             printError("gatewayd: error: \(error)")
             throw ExitCode(2)
         }
@@ -146,9 +146,9 @@ func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
-func checkedURL(_ text: String) throws(ConfigurationError) -> String {
+func checkedURL(_ text: String) throws(SettingError) -> String {
     guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
-        throw ConfigurationError("\(text) is not an http(s) URL")
+        throw SettingError("\(text) is not an http(s) URL")
     }
     return text
 }

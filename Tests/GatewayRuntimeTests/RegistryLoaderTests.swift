@@ -50,7 +50,7 @@ import Testing
                 type: smoke_sensor
                 comunity: c1
             """
-        let error = #expect(throws: ConfigError.self) { try RegistryLoader.parse(yaml, file: "bad.yaml") }
+        let error = #expect(throws: ConfigFileError.self) { try RegistryLoader.parse(yaml, file: "bad.yaml") }
         let lines = error?.issues.map(\.description) ?? []
         #expect(lines.contains("bad.yaml:18:41: error: residents[0].relatives[0].phone: not a mainland mobile number (11 digits starting 13–19)"))
         #expect(lines.contains { $0.hasPrefix("bad.yaml:21:10: error: devices[1].id: duplicate device id \"d1\"") })
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func aYAMLSyntaxErrorSaysWhere() {
-        let error = #expect(throws: ConfigError.self) {
+        let error = #expect(throws: ConfigFileError.self) {
             try RegistryLoader.parse("gateway:\n  id: [gw\ndevices: []\n", file: "broken.yaml")
         }
         guard case let .syntax(location, message)? = error else {
@@ -74,12 +74,12 @@ import Testing
     }
 
     @Test func aMissingFileIsAClearError() {
-        let error = #expect(throws: ConfigError.self) { try RegistryLoader.load(path: "/nonexistent/devices.yaml") }
+        let error = #expect(throws: ConfigFileError.self) { try RegistryLoader.load(path: "/nonexistent/devices.yaml") }
         #expect(error?.description == "/nonexistent/devices.yaml: error: no such file")
     }
 
     @Test func anEmptyFileIsAnError() {
-        #expect(throws: ConfigError.self) { try RegistryLoader.parse("", file: "empty.yaml") }
-        #expect(throws: ConfigError.self) { try RegistryLoader.parse("- just\n- a list\n", file: "list.yaml") }
+        #expect(throws: ConfigFileError.self) { try RegistryLoader.parse("", file: "empty.yaml") }
+        #expect(throws: ConfigFileError.self) { try RegistryLoader.parse("- just\n- a list\n", file: "list.yaml") }
     }
 }

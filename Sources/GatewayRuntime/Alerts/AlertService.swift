@@ -214,10 +214,3 @@ struct AlertCommand: Sendable {
         return AlertCommand(community: levels[1], alertID: levels[2], action: action, actor: body.by, note: body.note)
     }
 }
-
-/// A one-way flag shared between tasks.
-final class StopFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .releasing) }
-    var isSet: Bool { value.load(ordering: .acquiring) }
-}

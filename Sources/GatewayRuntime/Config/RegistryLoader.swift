@@ -27,11 +27,11 @@ import Yams
 public enum RegistryLoader {
     /// Reads registry and rules. See ``RuleBookLoader`` for the `settings`, `rules`, `overrides` and
     /// `silences` sections.
-    public static func loadConfiguration(path: String) throws(ConfigError) -> GatewayConfiguration {
+    public static func loadConfiguration(path: String) throws(ConfigFileError) -> GatewayConfiguration {
         try parseConfiguration(try read(path: path), file: path)
     }
 
-    public static func parseConfiguration(_ text: String, file: String) throws(ConfigError) -> GatewayConfiguration {
+    public static func parseConfiguration(_ text: String, file: String) throws(ConfigFileError) -> GatewayConfiguration {
         let (draft, top, structuralIssues) = try draft(from: text, file: file)
         var issues = structuralIssues
         var registry: DeviceRegistry?
@@ -42,56 +42,56 @@ public enum RegistryLoader {
         }
         let (ruleBook, silences) = RuleBookLoader.read(top, registry: registry, issues: &issues)
         let (forwarding, tokens) = ForwardingLoader.read(top, ruleBook: ruleBook, issues: &issues)
-        guard issues.isEmpty, let registry else { throw ConfigError.invalid(issues.sortedByLocation()) }
+        guard issues.isEmpty, let registry else { throw ConfigFileError.invalid(issues.sortedByLocation()) }
         return GatewayConfiguration(registry: registry, ruleBook: ruleBook, silences: silences, forwarding: forwarding,
                                     apiTokens: tokens)
     }
 
-    public static func load(path: String) throws(ConfigError) -> DeviceRegistry {
+    public static func load(path: String) throws(ConfigFileError) -> DeviceRegistry {
         try parseConfiguration(try read(path: path), file: path).registry
     }
 
-    private static func read(path: String) throws(ConfigError) -> String {
+    private static func read(path: String) throws(ConfigFileError) -> String {
         let text: String
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             guard let decoded = String(data: data, encoding: .utf8) else {
-                throw ConfigError.unreadable(file: path, reason: "file is not UTF-8 text")
+                throw ConfigFileError.unreadable(file: path, reason: "file is not UTF-8 text")
             }
             text = decoded
-        } catch let error as ConfigError {
+        } catch let error as ConfigFileError {
             throw error
         } catch {
             let exists = FileManager.default.fileExists(atPath: path)
-            throw ConfigError.unreadable(file: path, reason: exists ? "cannot read the file (permissions, or not a regular file)" : "no such file")
+            throw ConfigFileError.unreadable(file: path, reason: exists ? "cannot read the file (permissions, or not a regular file)" : "no such file")
         }
         return text
     }
 
-    public static func parse(_ text: String, file: String) throws(ConfigError) -> DeviceRegistry {
+    public static func parse(_ text: String, file: String) throws(ConfigFileError) -> DeviceRegistry {
         try parseConfiguration(text, file: file).registry
     }
 
     /// The YAML turned into drafts, with structural issues (unknown keys, wrong shapes) found on the way.
-    static func draft(from text: String, file: String) throws(ConfigError) -> (registry: RegistryDraft, top: YAMLRecord, issues: [ValidationIssue]) {
+    static func draft(from text: String, file: String) throws(ConfigFileError) -> (registry: RegistryDraft, top: YAMLRecord, issues: [ValidationIssue]) {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw ConfigError.invalid([ValidationIssue(location: SourceLocation(file: file, line: 1, column: 1),
+                throw ConfigFileError.invalid([ValidationIssue(location: SourceLocation(file: file, line: 1, column: 1),
                                                            path: "", message: "the file is empty")])
             }
             root = node
-        } catch let error as ConfigError {
+        } catch let error as ConfigFileError {
             throw error
         } catch let error as YamlError {
             throw syntaxError(error, file: file)
         } catch {
-            throw ConfigError.syntax(SourceLocation(file: file, line: 1, column: 1), "not valid YAML")
+            throw ConfigFileError.syntax(SourceLocation(file: file, line: 1, column: 1), "not valid YAML")
         }
         var issues: [ValidationIssue] = []
         var draft = RegistryDraft()
         guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences", "forwarding", "api_tokens", "vendor_products", "isapi_event_types"], issues: &issues) else {
-            throw ConfigError.invalid(issues)
+            throw ConfigFileError.invalid(issues)
         }
         draft.origins = top.origins
         if let gatewayNode = top.values["gateway"],
@@ -219,7 +219,7 @@ public enum RegistryLoader {
         return device
     }
 
-    private static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
+    private static func syntaxError(_ error: YamlError, file: String) -> ConfigFileError {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
             let text = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")

@@ -14,11 +14,11 @@ public struct HTTPServerSettings: Sendable, Hashable {
         self.port = port
     }
 
-    public init(_ text: String) throws(ConfigurationError) {
+    public init(_ text: String) throws(SettingError) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port)
-        else { throw ConfigurationError("--http expects host:port, e.g. 127.0.0.1:8080, got \"\(text)\"") }
+        else { throw SettingError("--http expects host:port, e.g. 127.0.0.1:8080, got \"\(text)\"") }
         let host = String(text[..<colon])
-        guard !host.isEmpty else { throw ConfigurationError("--http expects host:port, e.g. 127.0.0.1:8080") }
+        guard !host.isEmpty else { throw SettingError("--http expects host:port, e.g. 127.0.0.1:8080") }
         self.init(host: host, port: port)
     }
 }

@@ -13,29 +13,23 @@ public struct BrokerAddress: Sendable, Hashable, CustomStringConvertible {
         self.usesTLS = usesTLS
     }
 
-    public init(url text: String) throws(ConfigurationError) {
+    public init(url text: String) throws(SettingError) {
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
               let host = url.host, !host.isEmpty
-        else { throw ConfigurationError("broker URL \"\(text)\" is not of the form mqtt://host:port") }
+        else { throw SettingError("broker URL \"\(text)\" is not of the form mqtt://host:port") }
         switch scheme {
         case "mqtt", "tcp": usesTLS = false
         case "mqtts", "ssl": usesTLS = true
-        default: throw ConfigurationError("broker URL scheme \"\(scheme)\" is not mqtt or mqtts")
+        default: throw SettingError("broker URL scheme \"\(scheme)\" is not mqtt or mqtts")
         }
         guard url.user == nil, url.password == nil else {
-            throw ConfigurationError("put broker credentials in --mqtt-username / GATEWAYD_MQTT_PASSWORD, not in the URL")
+            throw SettingError("put broker credentials in --mqtt-username / GATEWAYD_MQTT_PASSWORD, not in the URL")
         }
         let port = url.port ?? (usesTLS ? 8883 : 1883)
-        guard (1...65_535).contains(port) else { throw ConfigurationError("broker port \(port) is out of range") }
+        guard (1...65_535).contains(port) else { throw SettingError("broker port \(port) is out of range") }
         self.host = host
         self.port = Int32(port)
     }
 
     public var description: String { "\(usesTLS ? "mqtts" : "mqtt")://\(host):\(port)" }
-}
-
-/// A command-line or environment setting that cannot be used.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

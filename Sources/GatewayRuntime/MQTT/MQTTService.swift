@@ -66,7 +66,12 @@ public final class MQTTService: Service, Sendable, CustomStringConvertible {
         logger.info("broker disconnected", metadata: ["mqtt.batches": "\(client.inbox.batches)", "mqtt.stalls": "\(client.inbox.stalls)"])
         if let fatal {
             logger.error("MQTT loop ended", metadata: ["error": "\(fatal)"])
-            throw ConfigurationError("MQTT loop ended: \(fatal)")
+            throw MQTTLoopError(description: "MQTT loop ended: \(fatal)")
         }
     }
+}
+
+/// The MQTT network loop ended for good (bad credentials, TLS failure, a protocol error): the gateway stops.
+public struct MQTTLoopError: Error, Sendable, CustomStringConvertible {
+    public var description: String
 }

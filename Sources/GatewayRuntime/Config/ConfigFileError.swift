@@ -2,7 +2,7 @@ import DeviceModel
 
 /// Why a configuration file could not be used. Every variant says where (`file:line:column` when known)
 /// and what is wrong; `description` is what `gatewayd check` prints.
-public enum ConfigError: Error, Sendable, CustomStringConvertible {
+public enum ConfigFileError: Error, Sendable, CustomStringConvertible {
     /// The file cannot be read (missing, permissions, not UTF-8).
     case unreadable(file: String, reason: String)
     /// The text is not valid YAML.
