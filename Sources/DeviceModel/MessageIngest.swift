@@ -38,10 +38,21 @@ public struct MessageIngest: Sendable {
     }
 
     public func process(_ raw: RawMessage, registry: DeviceRegistry, now: Int64) -> IngestOutcome {
+        decide(raw, registry: registry, now: now).outcome
+    }
+
+    /// What becomes of `raw` and what its device hears back (Alink/OneNET replies), with one decoder lookup.
+    public func decide(_ raw: RawMessage, registry: DeviceRegistry, now: Int64) -> (outcome: IngestOutcome, reply: DeviceReply?) {
+        let decoder = decoder(for: raw.topic)
+        let outcome = process(raw, decoder: decoder, registry: registry, now: now)
+        return (outcome, decoder?.reply(to: raw, outcome: outcome))
+    }
+
+    private func process(_ raw: RawMessage, decoder: (any MessageDecoder)?, registry: DeviceRegistry, now: Int64) -> IngestOutcome {
         guard raw.payload.count <= policy.maxPayloadBytes else {
             return .rejected(Rejection(.payloadTooLarge, "payload is \(raw.payload.count) bytes (limit \(policy.maxPayloadBytes))"))
         }
-        guard let decoder = decoder(for: raw.topic) else {
+        guard let decoder else {
             return .rejected(Rejection(.badTopic, "no decoder handles this topic"))
         }
         do throws(Rejection) {

@@ -91,8 +91,10 @@ public struct IngestService: Service, CustomStringConvertible {
         var replies: [DeviceReply] = []
         let decided = batch.map { message in
             let raw = RawMessage(topic: message.topic, payload: message.payload, receivedAt: now, media: message.media)
-            let outcome = message.preRejected.map { IngestOutcome.rejected($0) } ?? ingest.process(raw, registry: registry, now: now)
-            if let reply = ingest.reply(to: raw, outcome: outcome) { replies.append(reply) }
+            let (outcome, reply) = message.preRejected.map { rejection in
+                (IngestOutcome.rejected(rejection), ingest.reply(to: raw, outcome: .rejected(rejection)))
+            } ?? ingest.decide(raw, registry: registry, now: now)
+            if let reply { replies.append(reply) }
             return (message, outcome)
         }
         var attempt = 0
