@@ -6,8 +6,8 @@ import Foundation
 ///
 /// Lexical, so it works the same on valid JSON, broken JSON, XML and Dahua's `Code=…;data={…}` text (and a
 /// mutated key such as `""ame"` cannot slip a value through, as key-name lists could):
-/// - a quoted string followed by `:` is a key and kept; every other quoted string's characters become `*`;
-/// - in a document that starts with `<`, text between tags and attribute values become `*`; tag names stay;
+/// - a quoted string followed by `:` is a key and its ASCII kept; every other quoted string's characters become `*`;
+/// - in a document that starts with `<`, text between tags and attribute values become `*`; ASCII tag names stay;
 /// - digits become `#`, non-ASCII characters outside strings `*`;
 /// - everything else (braces, brackets, commas, `true`/`false`/`null`, tag and key names) is kept.
 /// A payload that is not UTF-8 text is not kept at all.
@@ -34,7 +34,9 @@ public enum DeadLetterRedaction {
                 let isKey = closed && !isXML && nextNonSpace(scalars, after: end) == ":"
                 output.append(quote)
                 for inner in scalars[(index + 1)..<min(end, scalars.count)] {
-                    output.append(isKey ? inner : "*")
+                    // A key keeps its ASCII (field names); anything else in it could be a value a mutated
+                    // document turned into a key (`"王五":`).
+                    output.append(isKey && inner.isASCII ? inner : "*")
                 }
                 if closed { output.append(quote) }
                 index = end + 1
@@ -43,7 +45,7 @@ public enum DeadLetterRedaction {
             if isXML {
                 if scalar == "<" { insideTag = true }
                 if scalar == ">" { insideTag = false }
-                if !insideTag, scalar != ">", !scalar.properties.isWhitespace {
+                if (!insideTag && scalar != ">" && !scalar.properties.isWhitespace) || (insideTag && !scalar.isASCII) {
                     output.append("*")
                     index += 1
                     continue
