@@ -39,7 +39,7 @@ public struct CanonicalDecoder: MessageDecoder {
                     break
                 }
             }
-            let payload = try decodeJSON(TelemetryPayload.self, from: payload, deviceID: device.id)
+            let payload = try decodeJSON(TelemetryPayload.self, from: payload, deviceID: device.id, preflighted: true)
             ts = payload.ts
             var numbers: [String: Double] = [:]
             var problems: [FieldProblem] = []
@@ -100,9 +100,10 @@ public struct CanonicalDecoder: MessageDecoder {
 }
 
 /// Decodes JSON, turning Foundation's decoding errors into rejections that say which field is wrong.
-func decodeJSON<T: Decodable>(_ type: T.Type, from payload: Data, deviceID: String?) throws(Rejection) -> T {
+/// `preflighted`: ``StrictJSONScanner`` already passed the payload (it is not checked twice).
+func decodeJSON<T: Decodable>(_ type: T.Type, from payload: Data, deviceID: String?, preflighted: Bool = false) throws(Rejection) -> T {
     guard !payload.isEmpty else { throw Rejection(.malformedJSON, "empty payload", deviceID: deviceID) }
-    if let problem = StrictJSONScanner.check(payload) { throw StrictJSONScanner.rejection(problem, deviceID: deviceID) }
+    if !preflighted, let problem = StrictJSONScanner.check(payload) { throw StrictJSONScanner.rejection(problem, deviceID: deviceID) }
     do {
         return try JSONDecoder().decode(type, from: payload)
     } catch let error as DecodingError {

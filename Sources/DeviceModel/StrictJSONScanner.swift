@@ -92,14 +92,18 @@ public enum StrictJSONScanner {
             position += count
         }
 
-        mutating func object(depth: Int) throws(Problem) {
+        /// Past an opening bracket at `depth`: `true` when members follow, `false` when it closes at once.
+        mutating func open(depth: Int, closing: UInt8) throws(Problem) -> Bool {
             guard depth <= StrictJSONScanner.maxDepth else { throw .tooDeep }
             position += 1
             skipWhitespace()
-            if current == UInt8(ascii: "}") {
-                position += 1
-                return
-            }
+            guard current == closing else { return true }
+            position += 1
+            return false
+        }
+
+        mutating func object(depth: Int) throws(Problem) {
+            guard try open(depth: depth, closing: UInt8(ascii: "}")) else { return }
             // Objects of a message are small: a linear search beats hashing, and short keys are stored inline.
             var keys: [String] = []
             while true {
@@ -117,13 +121,7 @@ public enum StrictJSONScanner {
         }
 
         mutating func array(depth: Int) throws(Problem) {
-            guard depth <= StrictJSONScanner.maxDepth else { throw .tooDeep }
-            position += 1
-            skipWhitespace()
-            if current == UInt8(ascii: "]") {
-                position += 1
-                return
-            }
+            guard try open(depth: depth, closing: UInt8(ascii: "]")) else { return }
             while true {
                 try value(depth: depth + 1)
                 guard try another(closing: UInt8(ascii: "]"), expected: "',' or ']'") else { return }

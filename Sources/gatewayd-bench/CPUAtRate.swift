@@ -23,19 +23,14 @@ struct CPUAtRate: AsyncParsableCommand {
         var generator = MessageGenerator(devices: devices, abnormalShare: 0.01)
         let load = try LoadGenerator(broker: broker.url, connections: 1)
         try await load.connect()
-        let base = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
-        var perDevice: [String: Int64] = [:]
+        var times = DeviceTimestamps()
         try await Task.sleep(for: .seconds(2))  // start-up work done
         let cpuBefore = child.cpuSeconds
         let recordsBefore = child.recordCount
         let started = ContinuousClock.now
         let total = rate * seconds
         for index in 0..<total {
-            var message = generator.next(index: index, ts: 0)
-            let next = (perDevice[message.deviceID] ?? 0) + 1
-            perDevice[message.deviceID] = next
-            message.ts = base + next
-            try await load.publish(index, topic: CanonicalPayload.topic(message), payload: CanonicalPayload.json(message), qos: 1)
+            try await load.publishNext(index, generator: &generator, times: &times)
             let due = started.advanced(by: .seconds(Double(index + 1) / Double(rate)))
             if due > ContinuousClock.now { try await Task.sleep(until: due, clock: .continuous) }
         }

@@ -29,16 +29,8 @@ struct EndToEnd: AsyncParsableCommand {
         let deployment = try SyntheticDeployment.registry(deviceCount: 10_000)
         let devices = deployment.sortedDevices
         let wristbands = devices.filter { $0.type == .wristband }
-        // Timestamps advance 1 ms per message *per device* (events are unique per device, channel and ts), so
-        // they stay near real time however many messages a run offers (the gateway rejects ts more than
-        // 5 min ahead of its clock).
-        let base = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
-        var perDevice: [String: Int64] = [:]
-        func nextTS(_ deviceID: String) -> Int64 {
-            let next = (perDevice[deviceID] ?? 0) + 1
-            perDevice[deviceID] = next
-            return base + next
-        }
+        var times = DeviceTimestamps()
+        func nextTS(_ deviceID: String) -> Int64 { times.next(deviceID) }
 
         // 1. Broker pass-through: the same load to a subscriber that only counts.
         let load = try LoadGenerator(broker: broker.url, connections: 4)

@@ -28,8 +28,7 @@ struct KillTest: AsyncParsableCommand {
         var generator = MessageGenerator(devices: devices, abnormalShare: 0.01)
         let load = try LoadGenerator(broker: broker.url, connections: 4)
         try await load.connect()
-        let base = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
-        var perDevice: [String: Int64] = [:]
+        var times = DeviceTimestamps()
         let total = rate * seconds
         let tick = 0.005
         let perTick = max(1, Int(Double(rate) * tick))
@@ -38,11 +37,7 @@ struct KillTest: AsyncParsableCommand {
         var index = 0
         while index < total {
             for _ in 0..<perTick where index < total {
-                var message = generator.next(index: index, ts: 0)
-                let next = (perDevice[message.deviceID] ?? 0) + 1
-                perDevice[message.deviceID] = next
-                message.ts = base + next
-                try await load.publish(index, topic: CanonicalPayload.topic(message), payload: CanonicalPayload.json(message), qos: 1)
+                try await load.publishNext(index, generator: &generator, times: &times)
                 index += 1
             }
             if killed == nil, ContinuousClock.now - started >= .seconds(killAfter) {

@@ -105,3 +105,26 @@ struct MessageGenerator {
         return DeviceMessage(deviceID: device.id, community: device.community, ts: ts, body: body, format: "canonical")
     }
 }
+
+/// Device times for offered load: 1 ms later per message *per device* (events are unique per device,
+/// channel and ts), starting a minute ago, so they stay near real time however many messages a run offers
+/// (the gateway flags device times more than 5 min ahead of its clock).
+struct DeviceTimestamps {
+    let base = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
+    private var perDevice: [String: Int64] = [:]
+
+    mutating func next(_ deviceID: String) -> Int64 {
+        let next = (perDevice[deviceID] ?? 0) + 1
+        perDevice[deviceID] = next
+        return base + next
+    }
+}
+
+extension LoadGenerator {
+    /// Publishes the generator's next message, QoS 1, with the device's next time.
+    func publishNext(_ index: Int, generator: inout MessageGenerator, times: inout DeviceTimestamps) async throws {
+        var message = generator.next(index: index, ts: 0)
+        message.ts = times.next(message.deviceID)
+        try await publish(index, topic: CanonicalPayload.topic(message), payload: CanonicalPayload.json(message), qos: 1)
+    }
+}

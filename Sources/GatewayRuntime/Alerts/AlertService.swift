@@ -137,7 +137,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
                         logger.error("alert command given up after repeated failures", metadata: ["mqtt.topic": "\(message.topic.prefix(200))"])
                         break
                     }
-                    do { try await Task.sleep(for: .milliseconds(min(2000, 50 * attempt * attempt))) } catch {
+                    do { try await Task.sleep(for: StorageAccess.retryDelay(attempt: attempt)) } catch {
                         inbox.abandon()
                         return
                     }

@@ -19,7 +19,7 @@ extension GatewayAPI {
             let token = try auth.authenticate(request, allowing: [.admin])
             let id = try identifier(context, "id")
             guard host.registry.device(id) != nil else { throw APIError(.notFound, code: "not_found", message: "no such device") }
-            let body: MaintenanceRequest = try await decodeBody(request)
+            let body: RawCaptureRequest = try await decodeBody(request)
             guard let seconds = DurationText.seconds(body.duration), seconds > 0,
                   Int64(seconds) * 1000 <= RawCaptureStore.maxDurationMillis else {
                 throw APIError(.badRequest, code: "invalid_duration", message: "duration must be like 30m or 4h, at most 24h")
@@ -37,6 +37,11 @@ extension GatewayAPI {
             return Response(status: .noContent)
         }
     }
+}
+
+/// `{"duration": "30m"}`.
+struct RawCaptureRequest: Decodable {
+    var duration: String
 }
 
 struct RawCaptureView: Encodable {

@@ -129,7 +129,7 @@ public struct IngestService: Service, CustomStringConvertible {
                         "ingest.batch": "\(batch.count)", "ingest.attempt": "\(attempt)", "error": "\(error)",
                     ])
                 }
-                let backoff = Duration.milliseconds(min(2000, 50 * attempt * attempt))
+                let backoff = StorageAccess.retryDelay(attempt: attempt)
                 if let deadline, ContinuousClock.now + backoff - started > deadline { return nil }
                 if inbox.isAbandoned { return nil }
                 do { try await Task.sleep(for: backoff) } catch { return nil }

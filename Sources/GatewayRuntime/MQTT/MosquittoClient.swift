@@ -196,7 +196,7 @@ public final class MosquittoClient: @unchecked Sendable {
             if ready < 0, errno != EINTR { return "poll: \(String(cString: strerror(errno)))" }
             if fds[1].revents != 0 { drainWakePipe() }
             if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
-                if let fatal = readBatch(socket, context: context) { return fatal }
+                if let fatal = readBatch(context: context) { return fatal }
                 if let fatal = linger(socket, context: context) { return fatal }
             }
             let batch = context.takeReceived()
@@ -217,19 +217,18 @@ public final class MosquittoClient: @unchecked Sendable {
         }
     }
 
-    /// Reads packets while more are waiting, up to the batch limits. `loop_read` reads one packet a call
-    /// for a QoS 1 subscriber and reports "no more data" as success, so readiness is asked of the socket
-    /// (and one more call is made after a message, for data TLS has already decrypted).
-    private func readBatch(_ socket: Int32, context: CallbackContext) -> String? {
+    /// Reads packets while they bring messages, up to the batch limits. `loop_read` reads one packet a call
+    /// for a QoS 1 subscriber and reports "no more data" as success, so the batch ends at the first call that
+    /// brings no message (no data, or another kind of packet: the next poll picks up what follows). This also
+    /// drains data TLS has already decrypted, which poll cannot see.
+    private func readBatch(context: CallbackContext) -> String? {
         while true {
             let before = context.receivedCount.messages
             let code = mosquitto_loop_read(handle, 1)
             if code != 0 { return Self.fatal(code) }
             let (count, bytes) = context.receivedCount
-            if count >= options.maxBatchMessages || bytes >= options.maxBatchBytes { return nil }
+            if count == before || count >= options.maxBatchMessages || bytes >= options.maxBatchBytes { return nil }
             guard mosquitto_socket(handle) >= 0 else { return nil }
-            var probe = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-            if poll(&probe, 1, 0) <= 0, count == before { return nil }
         }
     }
 
@@ -245,7 +244,7 @@ public final class MosquittoClient: @unchecked Sendable {
             var probe = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             let millis = Int32(max(1, remaining.components.attoseconds / 1_000_000_000_000_000 + remaining.components.seconds * 1000))
             guard poll(&probe, 1, millis) > 0 else { return nil }
-            if let fatal = readBatch(socket, context: context) { return fatal }
+            if let fatal = readBatch(context: context) { return fatal }
         }
         return nil
     }
@@ -264,13 +263,14 @@ public final class MosquittoClient: @unchecked Sendable {
     /// The description of a return code the loop cannot recover from (as `mosquitto_loop_forever` judges
     /// them), or nil for success and for connection losses (the loop reconnects).
     private static func fatal(_ code: Int32) -> String? {
-        let fatalCodes: [mosq_err_t] = [
-            MOSQ_ERR_NOMEM, MOSQ_ERR_PROTOCOL, MOSQ_ERR_INVAL, MOSQ_ERR_NOT_FOUND, MOSQ_ERR_TLS, MOSQ_ERR_PAYLOAD_SIZE,
-            MOSQ_ERR_NOT_SUPPORTED, MOSQ_ERR_AUTH, MOSQ_ERR_ACL_DENIED, MOSQ_ERR_UNKNOWN, MOSQ_ERR_EAI, MOSQ_ERR_PROXY,
-        ]
-        guard fatalCodes.map({ Int32($0.rawValue) }).contains(code) else { return nil }
+        guard code != 0, fatalCodes.contains(code) else { return nil }
         return MosquittoError(function: "mosquitto network loop", code: code).description
     }
+
+    private static let fatalCodes: Set<Int32> = Set([
+        MOSQ_ERR_NOMEM, MOSQ_ERR_PROTOCOL, MOSQ_ERR_INVAL, MOSQ_ERR_NOT_FOUND, MOSQ_ERR_TLS, MOSQ_ERR_PAYLOAD_SIZE,
+        MOSQ_ERR_NOT_SUPPORTED, MOSQ_ERR_AUTH, MOSQ_ERR_ACL_DENIED, MOSQ_ERR_UNKNOWN, MOSQ_ERR_EAI, MOSQ_ERR_PROXY,
+    ].map { Int32($0.rawValue) })
 
     /// Messages published but not yet sent (QoS 0) or acknowledged by the broker (QoS 1).
     public var pendingOutgoing: Int {

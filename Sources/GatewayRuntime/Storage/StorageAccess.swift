@@ -27,6 +27,12 @@ enum StorageAccess {
         try await pool.writeWithoutTransaction(body)
     }
 
+    /// How long to wait before retrying a write the database refused, after `attempt` refusals: 50 ms growing
+    /// quadratically to 2 s (a full disk or a lock clears in seconds; nothing is lost meanwhile).
+    static func retryDelay(attempt: Int) -> Duration {
+        .milliseconds(min(2000, 50 * attempt * attempt))
+    }
+
     /// Runs `body` in a transaction on `db` and commits (rolls back when it throws).
     static func transaction(_ db: StorageConnection, _ body: () throws -> Void) throws {
         try db.inTransaction {

@@ -63,12 +63,14 @@ final class GatewayDaemon: @unchecked Sendable {
             "run", "--config", config, "--broker", brokerURL, "--db", databasePath, "--http", "127.0.0.1:\(httpPort)",
             "--client-id", clientID, "--log-level", "notice",
         ] + extraArguments, output: logPath, environment: environment)
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline, ChildProcess.isRunning(pid) {
-            if await Self.status("\(base)/readyz") == 200 { return }
-            try await Task.sleep(for: .milliseconds(50))
+        // Ready, or exited (then there is nothing to wait for).
+        let ready = await eventuallyAsync(timeout: .seconds(60)) { [self] in
+            guard ChildProcess.isRunning(pid) else { return true }
+            return await Self.status("\(base)/readyz") == 200
         }
-        throw BrokerError("gatewayd did not become ready; log:\n\(log.suffix(4000))")
+        guard ready, ChildProcess.isRunning(pid) else {
+            throw BrokerError("gatewayd did not become ready; log:\n\(log.suffix(4000))")
+        }
     }
 
     var isRunning: Bool { ChildProcess.isRunning(pid) }
@@ -79,22 +81,27 @@ final class GatewayDaemon: @unchecked Sendable {
         waitpid(pid, &status, 0)
     }
 
-    /// SIGTERM and wait for the exit: its exit status, or nil when it had to be killed after 10 s.
+    /// SIGTERM and wait for the exit: its exit status (negative: the signal that ended it), or nil when it had
+    /// to be killed after 10 s. The exit is awaited with a blocking `waitpid` on a thread of its own.
     @discardableResult
     func terminate() -> Int32? {
         guard pid > 0 else { return nil }
         kill(pid, SIGTERM)
-        var status: Int32 = 0
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid { return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -(status & 0x7F) }
-            if result < 0 { return nil }
-            usleep(10_000)
+        final class Exit: @unchecked Sendable { var status: Int32 = 0 }
+        let exit = Exit()
+        let reaped = DispatchSemaphore(value: 0)
+        let child = pid
+        Thread {
+            waitpid(child, &exit.status, 0)
+            reaped.signal()
+        }.start()
+        guard reaped.wait(timeout: .now() + 10) == .success else {
+            kill(child, SIGKILL)
+            reaped.wait()
+            return nil
         }
-        kill(pid, SIGKILL)
-        waitpid(pid, &status, 0)
-        return nil
+        let status = exit.status
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -(status & 0x7F)
     }
 
     /// One value from the daemon's database, read while it runs (WAL: readers do not block the writer).
