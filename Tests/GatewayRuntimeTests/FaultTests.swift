@@ -33,15 +33,22 @@ struct FaultTests {
         try await eventually(timeout: timeout, condition)
     }
 
+    /// The daemon (a child process, its own database and client id) and a device publisher that has offered
+    /// `total` QoS 1 readings as fast as the broker takes them.
+    static func daemonUnderLoad(_ broker: MosquittoBroker, name: String, total: Int) async throws -> (GatewayDaemon, TestPublisher) {
+        let daemon = GatewayDaemon(broker: broker.url, directory: try TemporaryDirectory.make(prefix: "fault-\(name)"),
+                                   clientID: "gatewayd-fault-\(name)")
+        try await daemon.start()
+        let publisher = try TestPublisher(broker: broker.url, inflight: 1000)
+        try await publisher.connect()
+        try publishLoad(publisher, count: total)
+        return (daemon, publisher)
+    }
+
     @Test func killMinus9UnderQoS1LoadLosesNothingAndStoresNothingTwice() async throws {
         let total = 8000
         try await withBroker { broker in
-            let directory = try TemporaryDirectory.make(prefix: "fault-kill")
-            let daemon = GatewayDaemon(broker: broker.url, directory: directory, clientID: "gatewayd-fault-kill")
-            try await daemon.start()
-            let publisher = try TestPublisher(broker: broker.url, inflight: 1000)
-            try await publisher.connect()
-            try Self.publishLoad(publisher, count: total)
+            let (daemon, publisher) = try await Self.daemonUnderLoad(broker, name: "kill", total: total)
             // Kill mid-stream: some stored, most still coming.
             #expect(await Self.waitUntil { (try? daemon.count("SELECT COUNT(*) FROM events")) ?? 0 >= 500 })
             daemon.kill9()
@@ -62,12 +69,7 @@ struct FaultTests {
     @Test func sigtermUnderLoadStoresEverythingAcknowledgedAndTheRestComesAfterRestart() async throws {
         let total = 6000
         try await withBroker { broker in
-            let daemon = GatewayDaemon(broker: broker.url, directory: try TemporaryDirectory.make(prefix: "fault-term"),
-                                       clientID: "gatewayd-fault-term")
-            try await daemon.start()
-            let publisher = try TestPublisher(broker: broker.url, inflight: 1000)
-            try await publisher.connect()
-            try Self.publishLoad(publisher, count: total)
+            let (daemon, publisher) = try await Self.daemonUnderLoad(broker, name: "term", total: total)
             #expect(await Self.waitUntil { (try? daemon.count("SELECT COUNT(*) FROM events")) ?? 0 >= 300 })
             let exit = daemon.terminate()
             #expect(exit == 0, "no clean exit after SIGTERM (\(exit.map(String.init) ?? "killed after 10 s")); log:\n\(daemon.log.suffix(1500))")
