@@ -86,9 +86,11 @@ public enum StrictJSONScanner {
 
         mutating func literal(_ word: StaticString) throws(Problem) {
             let count = word.utf8CodeUnitCount
-            guard position + count <= bytes.count else { throw malformed("\(word)") }
+            // `not json` is not a misspelt `null`: name what a value may be.
+            let expected = "a value (an object, array, string, number, true, false or null)"
+            guard position + count <= bytes.count else { throw malformed(expected) }
             let text = word.utf8Start
-            for index in 0..<count where bytes[position + index] != text[index] { throw malformed("\(word)") }
+            for index in 0..<count where bytes[position + index] != text[index] { throw malformed(expected) }
             position += count
         }
 

@@ -140,7 +140,7 @@ public struct IngestService: Service, CustomStringConvertible {
     /// One transaction: events (new ones are evaluated by the rule engine; redeliveries are not),
     /// dead letters, device state, alert transitions and their publications.
     private func write(_ decided: [(InboundMessage, IngestOutcome)], receivedAt: Int64) async throws -> (([IngestReceipt], Duration), [AlertTransition]) {
-        try await alerts.commit { [store, clockWatch, logger] db, engine in
+        try await alerts.commit { [store, clockWatch] db, engine in
             var receipts: [IngestReceipt] = []
             var transitions: [AlertTransition] = []
             var ruleTime = Duration.zero
