@@ -82,7 +82,7 @@ public final class Gateway: Sendable {
             let (deviceMQTT, alertMQTT) = (mqtt, alerts.mqtt)
             var api = GatewayAPI(
                 auth: BearerAuth(tokens: configuration.apiTokens), queries: RecordQueries(database: database), workOrders: alerts.workOrders,
-                devices: DeviceDesk(database: database, host: host), alerts: alerts.alertDesk, host: host, metrics: metrics,
+                devices: DeviceDesk(database: database, host: host), alerts: alerts.commands.desk, host: host, metrics: metrics,
                 connections: { ["devices": deviceMQTT.isConnected, "alerts": alertMQTT.isConnected] },
                 inboxStalls: { deviceMQTT.client.inbox.stalls },
                 isBrokerConnected: { deviceMQTT.isConnected },

@@ -6,7 +6,9 @@ import Glibc
 /// A real `mosquitto` broker on a free 127.0.0.1 port, with its own config, persistence directory and log.
 /// Persistence is on, so a stop/start keeps sessions and queued QoS 1 messages, as a production broker would.
 public final class MosquittoBroker: @unchecked Sendable {
-    public let port: Int
+    public private(set) var port: Int
+    private let persistence: Bool
+    private var everStarted = false
     public let directory: URL
     private var pid: pid_t?
 
@@ -17,6 +19,11 @@ public final class MosquittoBroker: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatewayd-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = try FreePort.find()
+        self.persistence = persistence
+        try writeConfig()
+    }
+
+    private func writeConfig() throws {
         // mosquitto started as root drops to the `mosquitto` user unless told otherwise, and then cannot
         // write its persistence file into our temporary directory.
         let user = getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "root"
@@ -37,8 +44,27 @@ public final class MosquittoBroker: @unchecked Sendable {
         try config.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
     }
 
-    /// Starts the broker and waits until it accepts connections (5 s at most).
+    /// Starts the broker and waits until it accepts connections. On its first start, a port taken meanwhile
+    /// by someone else is replaced by another free one (a restart keeps its port: clients reconnect to it).
     public func start() throws {
+        var attempt = 0
+        while true {
+            do {
+                try startOnce()
+                everStarted = true
+                return
+            } catch let error as BrokerError where !everStarted && attempt < 5 && log.contains("Address already in use") {
+                attempt += 1
+                _ = error
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent("mosquitto.log"))
+                port = try FreePort.find()
+                try writeConfig()
+            }
+        }
+    }
+
+    /// One start, waiting until it accepts connections (5 s at most).
+    private func startOnce() throws {
         let pid = try ChildProcess.spawn(
             try Self.executable().path, ["-c", directory.appendingPathComponent("mosquitto.conf").path]
         )

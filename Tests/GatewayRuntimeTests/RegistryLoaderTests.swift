@@ -60,6 +60,52 @@ import Testing
         #expect(lines.count >= 5)
     }
 
+    @Test func ruleSectionErrorsSayWhere() throws {
+        let yaml = """
+            gateway: {id: gw-1}
+            settings:
+              utc_offset: "8"
+              flap_guard: {openings: 1}
+            rules:
+              - id: hr.high
+                title: 心率过高
+                severity: urgent
+                applies_to: [wristband]
+                threshold: {metric: heart_rat, above: 120}
+              - id: fall
+                title: 跌倒
+                severity: critical
+                applies_to: [fall_radar]
+                event: {names: fall_detected, resolve_on: [nothing_here]}
+                escalaton: {community_after: 5m}
+              - id: two
+                title: 两个条件
+                severity: info
+                applies_to: [wristband]
+                threshold: {metric: heart_rate, above: 120}
+                absence: {of: any}
+              - id: fall
+                title: 重复
+                severity: info
+                applies_to: [fall_radar]
+                sustained: {metric: heart_rate, above: 1}
+            silences:
+              - {rule: nope, from: "2026-11-20T09:00:00+08:00", until: "2026-11-20T08:00:00+08:00"}
+            """
+        let error = #expect(throws: ConfigFileError.self) { try RegistryLoader.parse(yaml, file: "rules.yaml") }
+        let lines = error?.issues.map(\.description) ?? []
+        #expect(lines.contains("rules.yaml:3:15: error: settings.utc_offset: expected an offset like +08:00, found \"8\""))
+        #expect(lines.contains("rules.yaml:4:26: error: settings.flap_guard.openings: expected a whole number of at least 2"))
+        #expect(lines.contains("rules.yaml:8:15: error: rules[0].severity: unknown severity \"urgent\" (expected one of: info, warning, major, critical)"))
+        #expect(lines.contains("rules.yaml:10:25: error: rules[0].threshold.metric: a wristband does not report `heart_rat`"))
+        #expect(lines.contains("rules.yaml:15:47: error: rules[1].event.resolve_on: no device type this rule applies to sends event `nothing_here`"))
+        #expect(lines.contains("rules.yaml:16:5: error: rules[1].escalaton: unknown key `escalaton` (did you mean `escalation`?)"))
+        #expect(lines.contains { $0.hasPrefix("rules.yaml:17:5: error: rules[2]: a rule needs exactly one condition") })
+        #expect(lines.contains("rules.yaml:27:16: error: rules[3].sustained.for: `for` (how long the condition must hold) is required"))
+        #expect(lines.contains("rules.yaml:29:12: error: silences[0].rule: unknown rule \"nope\""))
+        #expect(lines.contains("rules.yaml:29:60: error: silences[0].until: `until` must be after `from`"))
+    }
+
     @Test func aYAMLSyntaxErrorSaysWhere() {
         let error = #expect(throws: ConfigFileError.self) {
             try RegistryLoader.parse("gateway:\n  id: [gw\ndevices: []\n", file: "broken.yaml")

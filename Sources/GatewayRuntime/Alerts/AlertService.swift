@@ -8,7 +8,7 @@ import Synchronization
 /// Everything alerts need at run time, on an MQTT connection of its own (so alert PUBACKs never queue
 /// behind a flood of telemetry):
 /// - publishes alert transitions from the outbox to `alerts/{community}/{alertId}` (QoS 1, retained while open);
-/// - takes operator commands on `alert-commands/{community}/{alertId}/ack|resolve`;
+/// - takes operator commands on `alert-commands/{community}/{alertId}/ack|resolve` (``ConsoleCommandHandler``);
 /// - ticks the rule engine every second (absence, follow-up deadlines, escalation, flapping holds).
 public final class AlertService: Service, Sendable, CustomStringConvertible {
     public static let commandSubscription = "alert-commands/#"
@@ -20,7 +20,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
     let clock: @Sendable () -> Int64
     let logger: Logger
     let workOrders: WorkOrderDesk
-    let alertDesk: AlertDesk
+    let commands: ConsoleCommandHandler
     let notifyWorkOrderSystem: Bool
     private let stopping = StopFlag()
 
@@ -28,7 +28,8 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
          clock: @escaping @Sendable () -> Int64, logger: Logger, notifyWorkOrderSystem: Bool) throws {
         self.host = host
         self.workOrders = WorkOrderDesk(database: database, host: host)
-        self.alertDesk = AlertDesk(database: database, host: host)
+        self.commands = ConsoleCommandHandler(desk: AlertDesk(database: database, host: host), database: database, clock: clock,
+                                              logger: logger)
         self.notifyWorkOrderSystem = notifyWorkOrderSystem
         self.database = database
         self.clock = clock
@@ -60,7 +61,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
     public func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.mqtt.run() }
-            group.addTask { await self.consumeCommands() }
+            group.addTask { await self.commands.consume(self.mqtt.client.inbox) }
             group.addTask { await self.publishLoop() }
             group.addTask { await self.tickLoop() }
             try await group.waitForAll()
@@ -119,98 +120,5 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
                 host.outboxBell.ring()
             }
         }
-    }
-
-    // MARK: - Commands
-
-    /// Commands are acknowledged to the broker only once each is carried out or dead-lettered; a command the
-    /// database cannot take is retried, and abandoned unacknowledged (redelivered) if the gateway stops.
-    private func consumeCommands() async {
-        let inbox = mqtt.client.inbox
-        while let batch = await inbox.nextBatch() {
-            for message in batch {
-                var attempt = 0
-                while await !handle(message) {
-                    attempt += 1
-                    if inbox.isAbandoned { return }
-                    if attempt >= 50 {
-                        logger.error("alert command given up after repeated failures", metadata: ["mqtt.topic": "\(message.topic.prefix(200))"])
-                        break
-                    }
-                    do { try await Task.sleep(for: StorageAccess.retryDelay(attempt: attempt)) } catch {
-                        inbox.abandon()
-                        return
-                    }
-                }
-            }
-            inbox.complete()
-        }
-    }
-
-    /// Carries out one command or dead-letters it; `false` when the database refused the write.
-    private func handle(_ message: InboundMessage) async -> Bool {
-        let now = clock()
-        do {
-            let command = try AlertCommand.parse(topic: message.topic, payload: message.payload)
-            let transition: AlertTransition
-            do {
-                transition = try await alertDesk.perform(command.action,
-                                                         alertID: command.alertID, community: command.community,
-                                                         actor: command.actor, note: command.note, now: now)
-            } catch AlertDesk.Failure.notFound {
-                throw Rejection(.invalidCommand, "no open alert \(command.alertID) in community \(command.community)")
-            } catch let AlertDesk.Failure.command(error) {
-                throw Rejection(.invalidCommand, error.description)
-            }
-            let transitions = [transition]
-            AlertLog.log(transitions, logger: logger)
-            return true
-        } catch let rejection as Rejection {
-            logger.notice("alert command rejected", metadata: ["mqtt.topic": "\(message.topic.prefix(200))", "reject.detail": "\(rejection.detail)"])
-            do {
-                try await StorageAccess.write(database) { db in
-                    try IngestStore().insertDeadLetter(topic: message.topic, payload: message.payload, rejection: rejection,
-                                                       receivedAt: now, size: message.payloadSize, in: db)
-                }
-                return true
-            } catch {
-                logger.error("alert command not recorded; retrying", metadata: ["error": "\(error)"])
-                return false
-            }
-        } catch {
-            logger.error("alert command failed; retrying", metadata: ["mqtt.topic": "\(message.topic.prefix(200))", "error": "\(error)"])
-            return false
-        }
-    }
-}
-
-/// `alert-commands/{community}/{alertId}/ack|resolve` with `{"by": "console-01", "note": "…"}`.
-struct AlertCommand: Sendable {
-    var community: String
-    var alertID: String
-    var action: AlertDesk.Action
-    var actor: String
-    var note: String?
-
-    static func parse(topic: String, payload: Data) throws(Rejection) -> AlertCommand {
-        let levels = topic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard levels.count == 4, levels[0] == "alert-commands", let action = AlertDesk.Action(rawValue: levels[3]) else {
-            throw Rejection(.invalidCommand, "expected alert-commands/{community}/{alertId}/ack|resolve")
-        }
-        struct Body: Decodable {
-            var by: String
-            var note: String?
-        }
-        let body: Body
-        do {
-            body = try JSONDecoder().decode(Body.self, from: payload)
-        } catch {
-            throw Rejection(.invalidCommand, "payload must be {\"by\": \"<operator>\", \"note\": \"…\"}")
-        }
-        guard ContactRules.isValidIdentifier(body.by) else {
-            throw Rejection(.invalidCommand, "`by` must be the operator's id (letters, digits, '_', '-', '.')")
-        }
-        if let note = body.note, note.count > 500 { throw Rejection(.invalidCommand, "`note` is longer than 500 characters") }
-        return AlertCommand(community: levels[1], alertID: levels[2], action: action, actor: body.by, note: body.note)
     }
 }
