@@ -36,8 +36,45 @@ public struct Alert: Sendable, Hashable, Codable {
     /// Set when the condition keeps clearing and returning: resolution is held until it stays clear.
     public var flapping: Bool
     public var pendingResolveAt: Int64?
+    /// Acknowledged but unresolved: when the reminder clock (`reminder_after`) started, and whether the
+    /// reminder for that period was sent (the next period escalates).
+    public var reminderFrom: Int64?
+    public var reminded: Bool?
+    /// How a person closed it (真实警情 / 误报 / 设备故障 / 测试); `nil` when the condition cleared by itself.
+    public var resolution: ResolutionCategory?
+    /// Who on the duty ladder was told, when, on which channel (roster ids only).
+    public var notified: [DutyNotice]?
 
     public var isOpen: Bool { state != .resolved }
+}
+
+/// What an alert turned out to be, recorded when a person resolves it; the monthly report counts them.
+public enum ResolutionCategory: String, Sendable, Hashable, Codable, CaseIterable {
+    /// 真实警情
+    case genuine
+    /// 误报
+    case falseAlarm = "false_alarm"
+    /// 设备故障
+    case deviceFault = "device_fault"
+    /// 测试
+    case test
+
+    public var label: String {
+        switch self {
+        case .genuine: "真实警情"
+        case .falseAlarm: "误报"
+        case .deviceFault: "设备故障"
+        case .test: "测试"
+        }
+    }
+
+    /// The English code or the Chinese label.
+    public init?(text: String) {
+        guard let match = Self.allCases.first(where: { $0.rawValue == text || $0.label == text }) else { return nil }
+        self = match
+    }
+
+    public static var choices: String { allCases.map { "\($0.rawValue) (\($0.label))" }.joined(separator: ", ") }
 }
 
 /// Where an alert stands.
@@ -58,6 +95,15 @@ public enum EscalationLevel: Int, Sendable, Hashable, Codable, CaseIterable, Com
         case .grid: "grid"
         case .community: "community"
         case .street: "street"
+        }
+    }
+
+    /// 网格, 社区, 街道.
+    public var label: String {
+        switch self {
+        case .grid: "网格"
+        case .community: "社区"
+        case .street: "街道"
         }
     }
 

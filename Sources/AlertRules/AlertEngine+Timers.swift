@@ -51,6 +51,10 @@ extension AlertEngine {
                 transitions.append(resolve(&alert, actor: "system", reason: "condition stayed clear after flapping", now: now))
                 continue
             }
+            if alert.state == .acknowledged {
+                remindOrEscalate(&alert, now: now, into: &transitions)
+                continue
+            }
             guard alert.state == .open else { continue }
             let policy = ruleBook.rule(alert.rule)?.escalation ?? EscalationPolicy.default(for: alert.severity)
             let level = policy.level(openedAt: alert.openedAt, now: now)
@@ -63,5 +67,28 @@ extension AlertEngine {
             }
         }
         return transitions
+    }
+
+    /// Acknowledged is not done: after the rule's `reminder_after` the acknowledging level is reminded; after as
+    /// long again, still unresolved, the alert escalates one level and the clock starts again there (at the
+    /// street, reminders repeat).
+    private mutating func remindOrEscalate(_ alert: inout Alert, now: Int64, into transitions: inout [AlertTransition]) {
+        guard let seconds = ruleBook.rule(alert.rule)?.reminderAfter, let from = alert.reminderFrom ?? alert.acknowledgedAt,
+              now - from >= Int64(seconds) * 1000 else { return }
+        alert.updatedAt = now
+        alert.reminderFrom = now
+        if alert.reminded == true, let next = EscalationLevel(rawValue: alert.escalationLevel.rawValue + 1) {
+            alert.escalationLevel = next
+            alert.reminded = false
+            state.alerts[alert.id] = alert
+            transitions.append(AlertTransition(kind: .escalated, alert: alert, actor: "system",
+                                               reason: "acknowledged but unresolved after a reminder, escalated to \(next.name)", at: now))
+            return
+        }
+        alert.reminded = true
+        state.alerts[alert.id] = alert
+        let minutes = Int((now - (alert.acknowledgedAt ?? now)) / 60_000)
+        transitions.append(AlertTransition(kind: .reminded, alert: alert, actor: "system",
+                                           reason: "acknowledged \(minutes) min ago and still unresolved", at: now))
     }
 }

@@ -13,16 +13,48 @@ extension AlertEngine {
         alert.acknowledgedBy = actor
         alert.acknowledgedAt = now
         alert.updatedAt = now
+        alert.reminderFrom = now
+        alert.reminded = false
         if let note, !note.isEmpty { alert.note = note }
         state.alerts[id] = alert
         return AlertTransition(kind: .acknowledged, alert: alert, actor: actor, reason: note ?? "acknowledged", at: now)
     }
 
-    public mutating func resolve(_ id: String, by actor: String, note: String, now: Int64) throws(AlertCommandError) -> AlertTransition {
+    /// A person resolves an alert: a note and what it turned out to be are required (the monthly report counts
+    /// them). `fromWorkOrderSystem`: the grid system closed the work order, so nothing is sent back to it.
+    public mutating func resolve(_ id: String, by actor: String, note: String, category: ResolutionCategory, now: Int64,
+                                 fromWorkOrderSystem: Bool = false) throws(AlertCommandError) -> AlertTransition {
         guard !note.trimmingSpaces.isEmpty else { throw .noteRequired }
         guard var alert = state.alerts[id] else { throw .notFound(id) }
         alert.note = note
-        return resolve(&alert, actor: actor, reason: note, now: now)
+        alert.resolution = category
+        var transition = resolve(&alert, actor: actor, reason: note, now: now)
+        if fromWorkOrderSystem { transition.fromWorkOrderSystem = true }
+        return transition
+    }
+
+    /// A 督办 (supervision number `count` of its overdue work order): the alert moves one rung up the ladder (at
+    /// the street it stays there and the street is told again). `nil` when the alert is no longer open.
+    public mutating func supervise(_ id: String, count: Int, now: Int64) -> AlertTransition? {
+        guard var alert = state.alerts[id] else { return nil }
+        alert.escalationLevel = EscalationLevel(rawValue: alert.escalationLevel.rawValue + 1) ?? .street
+        alert.updatedAt = now
+        if alert.state == .acknowledged {
+            alert.reminderFrom = now
+            alert.reminded = false
+        }
+        state.alerts[id] = alert
+        var transition = AlertTransition(kind: .escalated, alert: alert, actor: "system",
+                                         reason: "work order overdue: supervision \(count), escalated to \(alert.escalationLevel.name)", at: now)
+        transition.supervision = count
+        return transition
+    }
+
+    /// Records who on the duty ladder was told of an open alert (the shell decides from the roster).
+    public mutating func recordNotified(_ notices: [DutyNotice], alertID: String) {
+        guard !notices.isEmpty, var alert = state.alerts[alertID] else { return }
+        alert.notified = (alert.notified ?? []) + notices
+        state.alerts[alertID] = alert
     }
 
     /// The open alert of `key`, if any.

@@ -16,11 +16,15 @@ public struct AlertRule: Sendable, Hashable, Codable {
     public var autoResolve: Bool
     /// Escalation when nobody acknowledges; `nil` = the severity's default ladder.
     public var escalation: EscalationPolicy?
+    /// Acknowledged but unresolved this long (seconds): the acknowledging level is reminded; as long again
+    /// and the alert escalates one level (then reminds there). `nil` = an acknowledgement is trusted.
+    public var reminderAfter: Int?
 
     public init(
         id: String, title: String, severity: Severity, appliesTo: Set<DeviceType>, condition: RuleCondition,
-        window: ActiveWindow? = nil, autoResolve: Bool = true, escalation: EscalationPolicy? = nil
+        window: ActiveWindow? = nil, autoResolve: Bool = true, escalation: EscalationPolicy? = nil, reminderAfter: Int? = nil
     ) {
+        self.reminderAfter = reminderAfter
         self.id = id
         self.title = title
         self.severity = severity

@@ -6,6 +6,8 @@ public struct AlertTransition: Sendable, Hashable, Codable {
         case updated
         case acknowledged
         case escalated
+        /// Acknowledged but still unresolved after the rule's `reminder_after`: the acknowledging level is reminded.
+        case reminded
         case resolved
     }
 
@@ -17,6 +19,10 @@ public struct AlertTransition: Sendable, Hashable, Codable {
     /// Why, in words for the audit trail (no personal data).
     public var reason: String
     public var at: Int64
+    /// Set when the work-order system itself closed the work order (its status callback): nothing is sent back.
+    public var fromWorkOrderSystem: Bool?
+    /// Set by a 督办 (supervision of an overdue work order): its number, 1 for the first.
+    public var supervision: Int?
 
     public init(kind: Kind, alert: Alert, actor: String, reason: String, at: Int64) {
         self.kind = kind

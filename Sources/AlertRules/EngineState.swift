@@ -100,12 +100,14 @@ public enum AlertCommandError: Error, Sendable, Hashable, CustomStringConvertibl
     case notFound(String)
     case alreadyResolved(String)
     case noteRequired
+    case categoryRequired
 
     public var description: String {
         switch self {
         case let .notFound(id): "no open alert \(id)"
         case let .alreadyResolved(id): "alert \(id) is already resolved"
         case .noteRequired: "resolving an alert needs a note saying what was done"
+        case .categoryRequired: "resolving an alert needs a category: \(ResolutionCategory.choices)"
         }
     }
 }

@@ -6,13 +6,24 @@ public struct ForwardingPolicy: Sendable, Hashable, Codable {
     public var messagesPerRecipientPerHour: Int
     /// SMS signature (短信签名) the templates start with.
     public var smsSignature: String
+    /// Relatives' quiet hours (local time): non-critical messages wait for their end and go out as one digest.
+    /// `nil` = none. Critical alerts are never held.
+    public var quietHours: ActiveWindow?
+    /// A delivery still failing this long after it was queued stops being retried: `expired`, counted, visible.
+    public var retryHorizonSeconds: Int
 
     public init(workOrders: [String: WorkOrderPolicy] = [:], messagesPerRecipientPerHour: Int = 6,
-                smsSignature: String = "【智慧社区】") {
+                smsSignature: String = "【智慧社区】", quietHours: ActiveWindow? = ForwardingPolicy.defaultQuietHours,
+                retryHorizonSeconds: Int = 86_400) {
         self.workOrders = workOrders
         self.messagesPerRecipientPerHour = messagesPerRecipientPerHour
         self.smsSignature = smsSignature
+        self.quietHours = quietHours
+        self.retryHorizonSeconds = retryHorizonSeconds
     }
+
+    /// 22:00–07:00 local.
+    public static let defaultQuietHours = ActiveWindow(fromMinute: 22 * 60, toMinute: 7 * 60, days: .all)
 }
 
 /// How an alert of one rule becomes a grid work order (网格化管理 案件).

@@ -8,6 +8,8 @@ public enum RelativeMessageTemplate: String, Sendable, Hashable, Codable, CaseIt
     case escalated = "ELDER_ESCALATED_V1"
     /// 已处理: the alert was resolved.
     case resolved = "ELDER_RESOLVED_V1"
+    /// 夜间汇总: non-critical messages held during quiet hours, sent as one after them.
+    case digest = "ELDER_DIGEST_V1"
 
     /// The template text as registered with the SMS provider; `{name}`-style placeholders.
     public var text: String {
@@ -15,6 +17,7 @@ public enum RelativeMessageTemplate: String, Sendable, Hashable, Codable, CaseIt
         case .alert: "您的家人{name}（{place}）{time}触发{event}，社区已在处理，请尽快联系确认。"
         case .escalated: "{name}（{place}）的{event}尚未处理完毕，已升级由{level}跟进，请留意来电。"
         case .resolved: "{name}（{place}）{time}的{event}已处理完毕。如有疑问请联系社区。"
+        case .digest: "夜间共有{count}条关于{name}的提醒：{events}。社区已在跟进，详情请联系社区。"
         }
     }
 

@@ -7,7 +7,8 @@ import Foundation
 /// A rule has `id`, `title` (Chinese), `severity` (`info`|`warning`|`major`|`critical`), `applies_to`
 /// (device types: the default rule set of each type), exactly one condition (see ``RuleConditionKind``), and
 /// optionally `active` (`from`/`to` local `HH:MM`, `days`: `all`|`workdays`|`rest_days`|list of `mon`…`sun`),
-/// `auto_resolve` (bool) and `escalation` (`community_after`, `street_after` durations).
+/// `auto_resolve` (bool), `escalation` (`community_after`, `street_after` durations) and `reminder_after` (a
+/// duration: an acknowledged, unresolved alert reminds, then escalates).
 /// `settings`: `utc_offset` (default `+08:00`), `holidays` and `extra_workdays` (dates), `flap_guard`
 /// (`openings`, `window`, `hold`). `overrides[]`: `rule`, `device` or `resident`, then `enabled`, `above`/
 /// `below` (new trigger), `clear_below`/`clear_above`, `for`/`within`, `count`, `severity`.
@@ -117,9 +118,10 @@ public struct RuleBookValidator: Sendable {
             escalation = EscalationPolicy(toCommunityAfter: ladder.duration("community_after", issues: &issues),
                                           toStreetAfter: ladder.duration("street_after", issues: &issues))
         }
+        let reminderAfter = record.duration("reminder_after", issues: &issues)
         guard issues.count == before, let id, let title, let condition else { return nil }
         return AlertRule(id: id, title: title, severity: severity, appliesTo: types, condition: condition, window: window,
-                         autoResolve: autoResolve, escalation: escalation)
+                         autoResolve: autoResolve, escalation: escalation, reminderAfter: reminderAfter)
     }
 
     /// `active`: `from`/`to` local `HH:MM`, `days`.
@@ -254,6 +256,6 @@ public struct RuleBookValidator: Sendable {
 
 extension AlertRule {
     /// The keys a rule record may have: its fields and one key per condition kind.
-    static let draftKeys: Set<String> = Set(["id", "title", "severity", "applies_to", "active", "auto_resolve", "escalation"]
-        + RuleConditionKind.allCases.map(\.rawValue))
+    static let draftKeys: Set<String> = Set(["id", "title", "severity", "applies_to", "active", "auto_resolve", "escalation",
+                                                   "reminder_after"] + RuleConditionKind.allCases.map(\.rawValue))
 }

@@ -1,3 +1,4 @@
+import AlertRules
 import DeviceModel
 import Foundation
 import Logging
@@ -43,7 +44,8 @@ public final class Gateway: Sendable {
         alerts = try AlertService(settings: settings, gatewayID: registry.gatewayID, host: host, database: database,
                                   clock: clock, logger: logger, notifyWorkOrderSystem: settings.workOrderTarget != nil)
         delivery = targets.isEmpty ? nil
-            : DeliveryService(targets: targets, database: database, bell: host.deliveryBell, clock: clock, logger: logger)
+            : DeliveryService(targets: targets, database: database, bell: host.deliveryBell, clock: clock, logger: logger,
+                              retryHorizonSeconds: configuration.forwarding.retryHorizonSeconds)
         let inbox = CommitHandoff()
         let clockWatch = ClockWatch()
         var options = MQTTOptions(broker: settings.broker, clientID: settings.clientID ?? "gatewayd-\(registry.gatewayID)")
@@ -82,7 +84,8 @@ public final class Gateway: Sendable {
             let (deviceMQTT, alertMQTT) = (mqtt, alerts.mqtt)
             var api = GatewayAPI(
                 auth: BearerAuth(tokens: configuration.apiTokens), queries: RecordQueries(database: database), workOrders: alerts.workOrders,
-                devices: DeviceDesk(database: database, host: host), alerts: alerts.commands.desk, host: host, metrics: metrics,
+                devices: DeviceDesk(database: database, host: host), alerts: alerts.commands.desk,
+                replies: InboundReplyDesk(database: database, alerts: alerts.commands.desk), host: host, metrics: metrics,
                 connections: { ["devices": deviceMQTT.isConnected, "alerts": alertMQTT.isConnected] },
                 inboxStalls: { deviceMQTT.client.inbox.stalls },
                 isBrokerConnected: { deviceMQTT.isConnected },

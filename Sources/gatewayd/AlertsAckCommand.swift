@@ -39,4 +39,5 @@ struct AlertsAck: AsyncParsableCommand {
 /// The body of ack and resolve.
 struct AlertNote: Encodable {
     var note: String?
+    var category: String?
 }

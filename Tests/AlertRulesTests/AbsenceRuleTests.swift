@@ -82,7 +82,7 @@ struct AbsenceRuleTests {
         _ = engine.receive(Fixture.status("wb-1", online: false, ts: 0), now: Self.start + 100_000)
         let key = Fixture.key("offline", device: "wb-1")
         let id = try #require(engine.state.openByKey[key])
-        _ = try engine.resolve(id, by: "op-1", note: "checked", now: Self.start + 110_000)
+        _ = try engine.resolve(id, by: "op-1", note: "checked", category: .genuine, now: Self.start + 110_000)
         // Silent since the start (the offline status does not count): the clock raises again at once.
         let transitions = engine.tick(now: Self.start + 180_000).filter { $0.alert.device == "wb-1" }
         #expect(transitions.kinds == [.opened])

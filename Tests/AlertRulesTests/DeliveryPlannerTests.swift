@@ -4,7 +4,7 @@ import Testing
 
 /// A registry with Chinese names and a resident `r1` (张建华, building 3, room 501) with two relatives:
 /// `[0]` notify critical, sms; `[1]` notify all, sms + wechat.
-private enum Planner {
+enum Planner {
     static let communityName = "翠苑一区社区"
     static let address = "浙江省杭州市西湖区文三路翠苑一区"
     static let residentName = "张建华"
@@ -146,7 +146,7 @@ struct DeliveryPlannerMessageTests {
         transitions += engine.tick(now: Fixture.t0 + 300_000)
         transitions += engine.tick(now: Fixture.t0 + 900_000)
         let id = try #require(transitions.first?.alert.id)
-        transitions.append(try engine.resolve(id, by: "op-1", note: "家属已到场", now: Fixture.t0 + 1_000_000))
+        transitions.append(try engine.resolve(id, by: "op-1", note: "家属已到场", category: .genuine, now: Fixture.t0 + 1_000_000))
         #expect(transitions.kinds == [.opened, .escalated, .escalated, .resolved])
 
         let planner = Planner.planner()
@@ -227,10 +227,13 @@ struct DeliveryPlannerMessageTests {
         #expect(toStreet.alert.escalationLevel == .street)
 
         let planner = Planner.planner(workOrders: ["fall": Planner.fallOrder])
-        let community = planner.plan(toCommunity, registry: registry)
-        let street = planner.plan(toStreet, registry: registry)
+        let community = planner.plan(toCommunity, registry: registry).filter { $0.target == .message }
+        let street = planner.plan(toStreet, registry: registry).filter { $0.target == .message }
         #expect(community.count == 3)
         #expect(street.count == 3)
+        // The work-order system is told of each level once.
+        #expect(planner.plan(toCommunity, registry: registry).filter { $0.target == .workOrder }.map(\.idempotencyKey)
+                == ["wo:\(toCommunity.alert.id):escalate:community"])
         for (deliveries, level) in [(community, "社区"), (street, "街道")] {
             #expect(deliveries.allSatisfy { $0.target == .message })
             #expect(deliveries.allSatisfy { $0.kind == "message.escalated" })
@@ -251,8 +254,14 @@ struct DeliveryPlannerMessageTests {
         var engine = Planner.engine([Rules.fall()], registry: registry)
         let opened = try #require(engine.receive(Fixture.event("wb-1", "fall_detected", ts: Fixture.t0), now: Fixture.t0).first)
         let at = Fixture.local("2026-03-02", 11, 47)
-        let resolved = try engine.resolve(opened.alert.id, by: "op-1", note: "老人无碍", now: at)
-        let deliveries = Planner.planner(workOrders: ["fall": Planner.fallOrder]).plan(resolved, registry: registry)
+        let resolved = try engine.resolve(opened.alert.id, by: "op-1", note: "老人无碍", category: .genuine, now: at)
+        let planned = Planner.planner(workOrders: ["fall": Planner.fallOrder]).plan(resolved, registry: registry)
+        // Its work order is closed (a genuine alarm), under one key whatever the outcome.
+        let closure = planned.filter { $0.target == .workOrder }
+        #expect(closure.map(\.kind) == ["workorder.close"])
+        #expect(closure.first?.path == "/\(opened.alert.id)/close")
+        #expect(closure.first?.body["resolution_label"]?.stringValue == "真实警情")
+        let deliveries = planned.filter { $0.target == .message }
         #expect(deliveries.count == 3)
         #expect(deliveries.allSatisfy { $0.target == .message && $0.kind == "message.resolved" })
         #expect(deliveries.allSatisfy { $0.body["template_id"]?.stringValue == "ELDER_RESOLVED_V1" })
@@ -306,7 +315,7 @@ struct DeliveryPlannerMessageTests {
                 #expect(text.utf16.count <= RelativeMessageTemplate.singleSegmentLength, "\(text.utf16.count): \(text)")
             }
         }
-        #expect(seen == Set(RelativeMessageTemplate.allCases.map(\.rawValue)))
+        #expect(seen == Set(RelativeMessageTemplate.allCases.filter { $0 != .digest }.map(\.rawValue)))
     }
 
     @Test("alerts on devices without a resident message nobody")
@@ -447,7 +456,7 @@ struct DeliveryPlannerWorkOrderTests {
         #expect(order.body["description"]?.stringValue?.contains("请在\(text)内处置") == true)
     }
 
-    @Test("no work order on other transitions")
+    @Test("a work order is created only on opening; later transitions update it")
     func onlyOnOpening() throws {
         let registry = try Planner.registry()
         var engine = Planner.engine([Rules.fall()], registry: registry)
@@ -455,12 +464,18 @@ struct DeliveryPlannerWorkOrderTests {
         var later = engine.receive(Fixture.event("wb-1", "fall_detected", ts: Fixture.t0 + 1000), now: Fixture.t0 + 1000)
         later += engine.tick(now: Fixture.t0 + 300_000)
         later.append(try engine.acknowledge(opened.alert.id, by: "op-1", note: nil, now: Fixture.t0 + 400_000))
-        later.append(try engine.resolve(opened.alert.id, by: "op-1", note: "已处置", now: Fixture.t0 + 500_000))
+        later.append(try engine.resolve(opened.alert.id, by: "op-1", note: "已处置", category: .genuine, now: Fixture.t0 + 500_000))
         #expect(later.kinds == [.updated, .escalated, .acknowledged, .resolved])
         let planner = Planner.planner(workOrders: ["fall": Planner.fallOrder])
         for transition in later {
             let deliveries = planner.plan(transition, registry: registry)
-            #expect(deliveries.allSatisfy { $0.target == .message && $0.workOrder == nil }, "\(transition.kind)")
+            #expect(deliveries.allSatisfy { $0.workOrder == nil }, "\(transition.kind)")
+            let updates = deliveries.filter { $0.target == .workOrder }.map(\.kind)
+            switch transition.kind {
+            case .escalated: #expect(updates == ["workorder.escalate"])
+            case .resolved: #expect(updates == ["workorder.close"])
+            default: #expect(updates.isEmpty, "\(transition.kind)")
+            }
         }
     }
 

@@ -60,7 +60,7 @@ struct OperatorCommandTests {
         var engine = try Fixture.engine([Rules.fall()])
         let id = try openFall(&engine)
         #expect(throws: AlertCommandError.noteRequired) {
-            try engine.resolve(id, by: "op-7", note: note, now: Fixture.t0 + 1000)
+            try engine.resolve(id, by: "op-7", note: note, category: .genuine, now: Fixture.t0 + 1000)
         }
         #expect(engine.state.alerts[id]?.state == .open)
     }
@@ -69,7 +69,7 @@ struct OperatorCommandTests {
     func resolveUnknown() throws {
         var engine = try Fixture.engine([Rules.fall()])
         #expect(throws: AlertCommandError.notFound("nope")) {
-            try engine.resolve("nope", by: "op-7", note: "done", now: Fixture.t0)
+            try engine.resolve("nope", by: "op-7", note: "done", category: .genuine, now: Fixture.t0)
         }
     }
 
@@ -78,7 +78,7 @@ struct OperatorCommandTests {
         var engine = try Fixture.engine([Rules.fall()])
         let id = try openFall(&engine)
         let at = Fixture.t0 + 600_000
-        let transition = try engine.resolve(id, by: "op-7", note: "resident helped up, unhurt", now: at)
+        let transition = try engine.resolve(id, by: "op-7", note: "resident helped up, unhurt", category: .genuine, now: at)
         #expect(transition.kind == .resolved)
         #expect(transition.actor == "op-7")
         #expect(transition.at == at)
@@ -94,7 +94,7 @@ struct OperatorCommandTests {
 
         // Gone from the state: a second resolve or acknowledge cannot find it.
         #expect(throws: AlertCommandError.notFound(id)) {
-            try engine.resolve(id, by: "op-7", note: "again", now: at + 1)
+            try engine.resolve(id, by: "op-7", note: "again", category: .genuine, now: at + 1)
         }
         #expect(throws: AlertCommandError.notFound(id)) {
             try engine.acknowledge(id, by: "op-7", note: nil, now: at + 1)
@@ -108,7 +108,7 @@ struct OperatorCommandTests {
         var engine = try Fixture.engine([Rules.fall()])
         let id = try openFall(&engine)
         _ = try engine.acknowledge(id, by: "op-7", note: nil, now: Fixture.t0 + 1000)
-        let transition = try engine.resolve(id, by: "op-8", note: "done", now: Fixture.t0 + 2000)
+        let transition = try engine.resolve(id, by: "op-8", note: "done", category: .genuine, now: Fixture.t0 + 2000)
         #expect(transition.alert.acknowledgedBy == "op-7")
         #expect(transition.alert.resolvedBy == "op-8")
         #expect(engine.state.alerts.isEmpty)
@@ -432,7 +432,7 @@ struct FlapGuardTests {
         let opened = engine.receive(Fixture.event("gas-3", "gas_alarm", ["level": .number(2)], ts: 0), now: Fixture.t0)
         let id = try #require(opened.first?.alert.id)
         #expect(engine.receive(Fixture.event("gas-3", "gas_clear", ts: 0), now: Fixture.t0 + 1000).kinds == [.updated])
-        let resolved = try engine.resolve(id, by: "op-7", note: "valve closed", now: Fixture.t0 + 2000)
+        let resolved = try engine.resolve(id, by: "op-7", note: "valve closed", category: .genuine, now: Fixture.t0 + 2000)
         #expect(resolved.alert.pendingResolveAt == nil)
         #expect(engine.tick(now: Fixture.t0 + 3_600_000).isEmpty)
     }

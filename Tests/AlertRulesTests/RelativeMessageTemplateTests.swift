@@ -19,7 +19,8 @@ struct RelativeMessageTemplateTests {
     ]
 
     static func params(name: String, place: String, event: String, level: String) -> [String: String] {
-        ["name": name, "place": place, "time": "11-23 14:05", "event": String(event.prefix(12)), "level": level]
+        ["name": name, "place": place, "time": "11-23 14:05", "event": String(event.prefix(12)), "level": level,
+         "count": "12", "events": "\(event.prefix(8))、心率持续过高等"]
     }
 
     /// The placeholders `{…}` in a template text.
@@ -40,7 +41,8 @@ struct RelativeMessageTemplateTests {
         #expect(RelativeMessageTemplate.alert.rawValue == "ELDER_ALERT_V1")
         #expect(RelativeMessageTemplate.escalated.rawValue == "ELDER_ESCALATED_V1")
         #expect(RelativeMessageTemplate.resolved.rawValue == "ELDER_RESOLVED_V1")
-        #expect(RelativeMessageTemplate.allCases.count == 3)
+        #expect(RelativeMessageTemplate.digest.rawValue == "ELDER_DIGEST_V1")
+        #expect(RelativeMessageTemplate.allCases.count == 4)
         #expect(RelativeMessageTemplate.singleSegmentLength == 70)
     }
 
@@ -49,6 +51,7 @@ struct RelativeMessageTemplateTests {
         #expect(Set(Self.placeholders(RelativeMessageTemplate.alert.text)) == ["name", "place", "time", "event"])
         #expect(Set(Self.placeholders(RelativeMessageTemplate.escalated.text)) == ["name", "place", "event", "level"])
         #expect(Set(Self.placeholders(RelativeMessageTemplate.resolved.text)) == ["name", "place", "time", "event"])
+        #expect(Set(Self.placeholders(RelativeMessageTemplate.digest.text)) == ["count", "name", "events"])
     }
 
     @Test("worst-case parameters fit one SMS segment with the signature", arguments: RelativeMessageTemplate.allCases)
@@ -88,7 +91,9 @@ struct RelativeMessageTemplateTests {
         #expect(!text.contains("}"))
         #expect(text.hasPrefix(Self.signature))
         #expect(text.contains("张*华"))
-        #expect(text.contains("幸福里社区3幢"))
+        if template != .digest {
+            #expect(text.contains("幸福里社区3幢"))
+        }
         #expect(text.contains("跌倒报警"))
         for placeholder in Self.placeholders(template.text) {
             #expect(text.contains(params[placeholder]!))

@@ -13,7 +13,8 @@ import Yams
 /// for every route, and a device registered over HTTP works end to end.
 @Suite(.serialized) struct APITests {
     static let tokens = ["workorder": TestRegistry.workOrderToken, "operator": "console-secret",
-                         "installer": "installer-secret", "admin": "admin-secret"]
+                         "installer": "installer-secret", "admin": "admin-secret",
+                         "messaging": "messaging-secret"]
     static let documentPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("openapi.yaml").path
 

@@ -53,7 +53,7 @@ import Testing
             #expect(late.messages.first?.retained == true)
 
             // Resolve over MQTT with a note; the retained message is cleared.
-            try device.publish("alert-commands/xingfuli/\(id)/resolve", #"{"by": "console-01", "note": "老人已送医"}"#)
+            try device.publish("alert-commands/xingfuli/\(id)/resolve", #"{"by": "console-01", "note": "老人已送医", "category": "genuine"}"#)
             #expect(await eventually { console.json().contains { $0["state"] as? String == "resolved" } })
             #expect(await eventually { (try? OutboxPublisher.pendingCount(gateway.gateway.database)) == 0 })
             let fresh = try TestSubscriber(broker: broker.url, filter: "alerts/#")

@@ -53,13 +53,15 @@ import Testing
             let device = try TestPublisher(broker: broker.url)
             try await device.connect()
             try await Self.smokeIncidents(device, count: 5, base: nowMillis() - 10_000)
-            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE attempts >= 2")) == 5 })
+            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE kind = 'workorder.create' AND attempts >= 2")) == 5 })
             try await workOrders.start()
             #expect(await eventually(timeout: .seconds(20)) {
-                (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'")) == 5
+                (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'")) == 10
             })
-            let unique = workOrders.uniqueByKey
+            // Each incident: its work order created, then (the smoke cleared, the alert resolved) closed.
+            let unique = workOrders.uniqueByKey.filter { $0.path == "/api/cases" }
             #expect(unique.count == 5)
+            #expect(workOrders.uniqueByKey.filter { $0.path.hasSuffix("/close") }.count == 5)
             #expect(Set(unique.map { $0.body["external_id"] as? String ?? "" }).count == 5)
             let first = try #require(unique.first?.body)
             #expect(first["category"] as? String == "火灾隐患")
@@ -86,9 +88,9 @@ import Testing
             let device = try TestPublisher(broker: broker.url)
             try await device.connect()
             try await Self.smokeIncidents(device, count: 1, base: nowMillis() - 10_000)
-            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE state = 'dead'")) == 1 })
+            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE kind = 'workorder.create' AND state = 'dead'")) == 1 })
             let row = try await gateway.gateway.database.read { db in
-                try Row.fetchOne(db, sql: "SELECT last_status, response, attempts FROM deliveries")
+                try Row.fetchOne(db, sql: "SELECT last_status, response, attempts FROM deliveries WHERE kind = 'workorder.create'")
             }
             #expect(row?["last_status"] as Int? == 400)
             #expect((row?["response"] as String?)?.contains("told to fail") == true)
@@ -96,14 +98,15 @@ import Testing
 
             workOrders.mode = .status(429, retryAfter: 1)
             try await Self.smokeIncidents(device, count: 1, base: nowMillis() - 5_000)
-            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE state = 'pending' AND last_status = 429")) == 1 })
+            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE kind = 'workorder.create' AND state = 'pending' AND last_status = 429")) == 1 })
             let next = try await gateway.gateway.database.read { db in
-                try Row.fetchOne(db, sql: "SELECT next_attempt_at - ? AS wait FROM deliveries WHERE state = 'pending'", arguments: [nowMillis()])
+                try Row.fetchOne(db, sql: "SELECT next_attempt_at - ? AS wait FROM deliveries WHERE state = 'pending' AND last_status = 429",
+                                 arguments: [nowMillis()])
             }
             // Retry-After: 1 s wins over the 0.2 s backoff.
             #expect((next?["wait"] as Int64? ?? 0) > 500)
             workOrders.mode = .accept
-            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'")) == 1 })
+            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE kind = 'workorder.create' AND state = 'delivered'")) == 1 })
             await device.disconnect()
             try await gateway.stop()
             await workOrders.stop()
@@ -129,9 +132,9 @@ import Testing
             let second = try Self.gateway(broker, path: path, workOrders: workOrders, messages: nil)
             try await second.start()
             #expect(await eventually(timeout: .seconds(20)) {
-                (try? second.count("SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'")) == 2
+                (try? second.count("SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'")) == 4
             })
-            #expect(workOrders.uniqueByKey.count == 2)
+            #expect(workOrders.uniqueByKey.count == 4)
             await device.disconnect()
             try await second.stop()
             await workOrders.stop()

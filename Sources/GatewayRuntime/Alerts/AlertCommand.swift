@@ -1,3 +1,4 @@
+import AlertRules
 import DeviceModel
 import Foundation
 
@@ -8,6 +9,7 @@ struct AlertCommand: Sendable {
     var action: AlertDesk.Action
     var actor: String
     var note: String?
+    var category: ResolutionCategory?
 
     static func parse(topic: String, payload: Data) throws(Rejection) -> AlertCommand {
         let levels = topic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -17,17 +19,23 @@ struct AlertCommand: Sendable {
         struct Body: Decodable {
             var by: String
             var note: String?
+            var category: String?
         }
         let body: Body
         do {
             body = try JSONDecoder().decode(Body.self, from: payload)
         } catch {
-            throw Rejection(.invalidCommand, "payload must be {\"by\": \"<operator>\", \"note\": \"…\"}")
+            throw Rejection(.invalidCommand, "payload must be {\"by\": \"<operator>\", \"note\": \"…\", \"category\": \"genuine\"}")
         }
         guard ContactRules.isValidIdentifier(body.by) else {
             throw Rejection(.invalidCommand, "`by` must be the operator's id (letters, digits, '_', '-', '.')")
         }
         if let note = body.note, note.count > 500 { throw Rejection(.invalidCommand, "`note` is longer than 500 characters") }
-        return AlertCommand(community: levels[1], alertID: levels[2], action: action, actor: body.by, note: body.note)
+        var category: ResolutionCategory?
+        if let text = body.category {
+            category = ResolutionCategory(text: text)
+            if category == nil { throw Rejection(.invalidCommand, "unknown `category`; expected one of: \(ResolutionCategory.choices)") }
+        }
+        return AlertCommand(community: levels[1], alertID: levels[2], action: action, actor: body.by, note: body.note, category: category)
     }
 }

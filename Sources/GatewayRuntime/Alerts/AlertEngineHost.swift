@@ -51,7 +51,8 @@ public final class AlertEngineHost: Sendable {
         engine.absenceScanIntervalMillis = absenceScanIntervalMillis
         return AlertEngineHost(
             engine: engine,
-            planner: DeliveryPlanner(policy: configuration.forwarding, calendar: configuration.ruleBook.calendar),
+            planner: DeliveryPlanner(policy: configuration.forwarding, calendar: configuration.ruleBook.calendar,
+                                     roster: configuration.dutyRoster),
             deliveryTargets: deliveryTargets, configuration: configuration, database: database
         )
     }
@@ -87,12 +88,28 @@ public final class AlertEngineHost: Sendable {
             var queuedDeliveries = false
             do {
                 try StorageAccess.transaction(db) {
-                    let outcome = try change(db, &engine)
+                    var outcome = try change(db, &engine)
+                    // Plan first: who is told is recorded on the alert before it is stored and published.
+                    var notifiedSoFar: [String: [DutyNotice]] = [:]
+                    var planned: [(PlannedDelivery, Int64)] = []
+                    var audited: [([DutyNotice], Alert)] = []
+                    for index in outcome.1.indices {
+                        let transition = outcome.1[index]
+                        let deliveries = planner.plan(transition, registry: engine.registry).filter { deliveryTargets.contains($0.target) }
+                        planned += deliveries.map { ($0, transition.at) }
+                        let notices = deliveries.flatMap(\.notices)
+                        let id = transition.alert.id
+                        let all = (notifiedSoFar[id] ?? transition.alert.notified ?? []) + notices
+                        if !all.isEmpty { outcome.1[index].alert.notified = all }
+                        notifiedSoFar[id] = all
+                        guard !notices.isEmpty else { continue }
+                        engine.recordNotified(notices, alertID: id)
+                        audited.append((notices, outcome.1[index].alert))
+                    }
                     try store.apply(outcome.1, in: db)
-                    for transition in outcome.1 {
-                        let planned = planner.plan(transition, registry: engine.registry).filter { deliveryTargets.contains($0.target) }
-                        guard !planned.isEmpty else { continue }
-                        try deliveryStore.enqueue(planned, policy: planner.policy, now: transition.at, in: db)
+                    for (notices, alert) in audited { try store.recordNotices(notices, of: alert, in: db) }
+                    for (delivery, at) in planned {
+                        try deliveryStore.enqueue([delivery], policy: planner.policy, now: at, in: db)
                         queuedDeliveries = true
                     }
                     try store.persist(engine.takeChangedKeys(), meta: engine.state, in: db)

@@ -17,6 +17,7 @@ enum AlertLog {
             case .updated: logger.debug("alert updated", metadata: metadata)
             case .acknowledged: logger.info("alert acknowledged", metadata: metadata)
             case .escalated: logger.warning("alert escalated", metadata: metadata)
+            case .reminded: logger.warning("alert acknowledged but unresolved; reminded", metadata: metadata)
             case .resolved: logger.info("alert resolved", metadata: metadata)
             }
         }

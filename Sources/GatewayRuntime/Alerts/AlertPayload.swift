@@ -33,6 +33,18 @@ public struct AlertPayload: Codable, Sendable, Equatable {
     /// Set when the alert opened more than a minute after the device time of the reading that raised it (a
     /// fall delivered after a connectivity gap): how late, in seconds.
     public var lateBySeconds: Int64?
+    /// Who on the duty ladder was told, when and how (roster ids).
+    public var notified: [Notice]?
+    /// How a person resolved it: `genuine`, `false_alarm`, `device_fault`, `test`.
+    public var resolution: String?
+
+    public struct Notice: Codable, Sendable, Equatable {
+        public var contact: String
+        public var level: String
+        public var channel: String
+        public var at: Int64
+        public var step: String
+    }
 
     public struct Transition: Codable, Sendable, Equatable {
         public var kind: String
@@ -46,7 +58,7 @@ public struct AlertPayload: Codable, Sendable, Equatable {
         case sourceTS = "source_ts", lastSourceTS = "last_source_ts", openedAt = "opened_at", updatedAt = "updated_at"
         case lastSeenAt = "last_seen_at", escalationLevel = "escalation_level", acknowledgedBy = "acknowledged_by"
         case acknowledgedAt = "acknowledged_at", resolvedBy = "resolved_by", resolvedAt = "resolved_at"
-        case lateBySeconds = "late_by_s"
+        case lateBySeconds = "late_by_s", notified, resolution
     }
 
     public init(_ alert: Alert, transition: AlertTransition? = nil) {
@@ -75,6 +87,10 @@ public struct AlertPayload: Codable, Sendable, Equatable {
         note = alert.note
         flapping = alert.flapping
         let late = alert.openedAt.subtractingReportingOverflow(alert.sourceTS)
+        notified = alert.notified.map { notices in
+            notices.map { Notice(contact: $0.contact, level: $0.level.name, channel: $0.channel.rawValue, at: $0.at, step: $0.step) }
+        }
+        resolution = alert.resolution?.rawValue
         lateBySeconds = !late.overflow && late.partialValue > 60_000 ? late.partialValue / 1000 : nil
         self.transition = transition.map { Transition(kind: $0.kind.rawValue, actor: $0.actor, reason: $0.reason, at: $0.at) }
     }

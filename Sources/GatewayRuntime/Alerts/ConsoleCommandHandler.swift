@@ -43,7 +43,7 @@ struct ConsoleCommandHandler: Sendable {
             do {
                 transition = try await desk.perform(command.action,
                                                          alertID: command.alertID, community: command.community,
-                                                         actor: command.actor, note: command.note, now: now)
+                                                         actor: command.actor, note: command.note, category: command.category, now: now)
             } catch AlertDesk.Failure.notFound {
                 throw Rejection(.invalidCommand, "no open alert \(command.alertID) in community \(command.community)")
             } catch let AlertDesk.Failure.command(error) {

@@ -10,6 +10,8 @@ public struct APIToken: Sendable, Hashable {
         case `operator`
         /// The grid work-order system: posts work-order status.
         case workorder
+        /// The message gateway (SMS / WeChat / voice): posts the replies of relatives and duty staff.
+        case messaging
         /// Everything.
         case admin
     }

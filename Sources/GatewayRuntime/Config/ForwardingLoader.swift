@@ -1,12 +1,16 @@
 import AlertRules
 import DeviceModel
 import Foundation
+import Yams
 
 /// Reads `forwarding:` (work orders per rule, relatives' message limits) and `api_tokens:`.
 ///
 /// - `forwarding.work_orders[]`: `rule`, `category_code`, `category` (Chinese), `urgency`
 ///   (`normal`|`urgent`|`critical`), `deadline` (处置时限, a duration such as `30m` or `4h`).
-/// - `forwarding.messages_per_recipient_per_hour` (default 6), `forwarding.sms_signature` (default 【智慧社区】).
+/// - `forwarding.messages_per_recipient_per_hour` (default 6; critical alerts and duty staff are never limited),
+///   `forwarding.sms_signature` (default 【智慧社区】), `forwarding.quiet_hours` (`{from, to}` local, default
+///   22:00–07:00, or `off`: relatives' non-critical messages wait and go out as one digest),
+///   `forwarding.retry_horizon` (default 24h: a delivery still failing after it is `expired`).
 /// - `api_tokens[]`: `id` (who holds it), `role` (`installer`|`operator`|`workorder`|`admin`), `sha256`
 ///   (64 hex digits of the token's SHA-256; `gatewayd hash-token` prints it).
 enum ForwardingLoader {
@@ -14,7 +18,28 @@ enum ForwardingLoader {
         var policy = ForwardingPolicy()
         if let node = top.values["forwarding"],
            let record = YAMLRecord(node, file: top.file, path: "forwarding",
-                                   allowedKeys: ["work_orders", "messages_per_recipient_per_hour", "sms_signature"], issues: &issues) {
+                                   allowedKeys: ["work_orders", "messages_per_recipient_per_hour", "sms_signature", "quiet_hours",
+                                                 "retry_horizon"], issues: &issues) {
+            if let node = record.values["quiet_hours"] {
+                if let text = node.scalar?.string, ["off", "none", "false"].contains(text) {
+                    policy.quietHours = nil
+                } else if let quiet = YAMLRecord(node, file: top.file, path: "forwarding.quiet_hours", allowedKeys: ["from", "to"], issues: &issues) {
+                    var window = ActiveWindow()
+                    for key in ["from", "to"] {
+                        guard let text = quiet.scalar(key, issues: &issues) else {
+                            issues.append(quiet.issue(key, "`\(key)` is required (local HH:MM)"))
+                            continue
+                        }
+                        guard let minute = RuleBookValidator.minuteOfDay(text) else {
+                            issues.append(quiet.issue(key, "expected a local time HH:MM, found \"\(text)\""))
+                            continue
+                        }
+                        if key == "from" { window.fromMinute = minute } else { window.toMinute = minute }
+                    }
+                    policy.quietHours = window
+                }
+            }
+            policy.retryHorizonSeconds = record.duration("retry_horizon", issues: &issues) ?? policy.retryHorizonSeconds
             if let text = record.scalar("messages_per_recipient_per_hour", issues: &issues) {
                 if let value = Int(text), value >= 1 { policy.messagesPerRecipientPerHour = value } else {
                     issues.append(record.issue("messages_per_recipient_per_hour", "expected a whole number of at least 1"))

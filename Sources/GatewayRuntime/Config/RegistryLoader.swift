@@ -42,9 +42,12 @@ public enum RegistryLoader {
         }
         let (ruleBook, silences) = RuleBookLoader.read(top, registry: registry, issues: &issues)
         let (forwarding, tokens) = ForwardingLoader.read(top, ruleBook: ruleBook, issues: &issues)
+        let (roster, dutyIssues) = DutyRosterValidator().validate(
+            YAMLDraft.sections([DutyRosterValidator.section], of: top, issues: &issues), registry: registry)
+        issues += dutyIssues
         guard issues.isEmpty, let registry else { throw ConfigFileError.invalid(issues.sortedByLocation()) }
         return GatewayConfiguration(registry: registry, ruleBook: ruleBook, silences: silences, forwarding: forwarding,
-                                    apiTokens: tokens)
+                                    apiTokens: tokens, dutyRoster: roster)
     }
 
     public static func load(path: String) throws(ConfigFileError) -> DeviceRegistry {
@@ -90,7 +93,7 @@ public enum RegistryLoader {
         }
         var issues: [ValidationIssue] = []
         var draft = RegistryDraft()
-        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences", "forwarding", "api_tokens", "vendor_products", "isapi_event_types"], issues: &issues) else {
+        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences", "forwarding", "api_tokens", "vendor_products", "isapi_event_types", "duty"], issues: &issues) else {
             throw ConfigFileError.invalid(issues)
         }
         draft.origins = top.origins

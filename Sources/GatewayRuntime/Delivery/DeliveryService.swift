@@ -19,10 +19,14 @@ public final class DeliveryService: Service, Sendable, CustomStringConvertible {
     let clock: @Sendable () -> Int64
     let logger: Logger
     let client: HTTPClient
+    /// A delivery still failing this long after it was queued is `expired` instead of retried.
+    let retryHorizonMillis: Int64
     private let store = DeliveryStore()
     private let stopping = StopFlag()
 
-    init(targets: [DeliveryTarget], database: StoragePool, bell: Doorbell, clock: @escaping @Sendable () -> Int64, logger: Logger) {
+    init(targets: [DeliveryTarget], database: StoragePool, bell: Doorbell, clock: @escaping @Sendable () -> Int64, logger: Logger,
+         retryHorizonSeconds: Int = 86_400) {
+        self.retryHorizonMillis = Int64(retryHorizonSeconds) * 1000
         self.targets = targets
         self.database = database
         self.bell = bell
@@ -63,7 +67,9 @@ public final class DeliveryService: Service, Sendable, CustomStringConvertible {
             let leased: [DeliveryStore.Row]
             do {
                 leased = try await StorageAccess.write(database) { [store] db in
-                    try store.lease(target: target.kind, now: now, leaseUntil: now + max(target.leaseSeconds, target.timeoutSeconds) * 1000,
+                    // Relatives' messages held for quiet hours go out (one digest each) once the hours are over.
+                    if target.kind == .message { try store.releaseHeld(now: now, in: db) }
+                    return try store.lease(target: target.kind, now: now, leaseUntil: now + max(target.leaseSeconds, target.timeoutSeconds) * 1000,
                                     limit: target.concurrency, in: db)
                 }
             } catch {
@@ -117,8 +123,10 @@ public final class DeliveryService: Service, Sendable, CustomStringConvertible {
             "delivery.id": "\(row.id)", "delivery.kind": "\(row.kind)", "alert.id": "\(row.alertID)",
             "http.status": "\(status.map(String.init) ?? "-")", "delivery.attempt": "\(row.attempts + 1)",
         ]
+        let horizon = retryHorizonMillis
+        var expired = false
         do {
-            try await StorageAccess.write(database) { [store] db in
+            expired = try await StorageAccess.write(database) { [store] db -> Bool in
                 switch verdict {
                 case .delivered:
                     try store.markDelivered(row.id, status: status ?? 0, response: responseText, now: now, in: db)
@@ -128,11 +136,12 @@ public final class DeliveryService: Service, Sendable, CustomStringConvertible {
                 case .retry:
                     let delay = target.retry.delayMillis(attempt: row.attempts + 1, retryAfterSeconds: retryAfter,
                                                          random: Double.random(in: 0..<1))
-                    try store.markRetry(row.id, status: status, error: status.map { "HTTP \($0)" } ?? failure,
-                                        nextAttemptAt: now + delay, in: db)
+                    return try store.markRetry(row.id, status: status, error: status.map { "HTTP \($0)" } ?? failure,
+                                               nextAttemptAt: now + delay, expiresAfterCreation: horizon, in: db)
                 case .reject:
                     try store.markDead(row.id, status: status ?? 0, response: responseText, in: db)
                 }
+                return false
             }
         } catch {
             logger.error("recording a delivery failed", metadata: metadata.merging(["error": "\(error)"]) { a, _ in a })
@@ -140,6 +149,7 @@ public final class DeliveryService: Service, Sendable, CustomStringConvertible {
         }
         switch verdict {
         case .delivered: logger.info("delivered", metadata: metadata)
+        case .retry where expired: logger.error("delivery failed past the retry horizon; expired", metadata: metadata)
         case .retry: logger.warning("delivery failed; will retry", metadata: metadata)
         case .reject: logger.error("delivery rejected; dead-lettered", metadata: metadata)
         }

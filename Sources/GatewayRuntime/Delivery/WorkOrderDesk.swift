@@ -38,7 +38,8 @@ public struct WorkOrderDesk: Sendable {
                               now: now, in: db)
             var transitions: [AlertTransition] = []
             if status == .closed, engine.state.alerts[externalID] != nil {
-                transitions.append(try engine.resolve(externalID, by: actor, note: note.flatMap { $0.isEmpty ? nil : $0 } ?? "工单已办结", now: now))
+                transitions.append(try engine.resolve(externalID, by: actor, note: note.flatMap { $0.isEmpty ? nil : $0 } ?? "工单已办结",
+                                                      category: .genuine, now: now, fromWorkOrderSystem: true))
             }
             let state = transitions.first?.alert.state.rawValue ?? alertState
             return (StatusReply(externalID: externalID, status: status.rawValue, alertState: state), transitions)
@@ -47,13 +48,16 @@ public struct WorkOrderDesk: Sendable {
         return reply
     }
 
-    /// Marks work orders past their deadline and not closed as supervised (督办): tells the work-order system
-    /// (`POST {workorder-url}/{external_id}/supervise`) and the console (`workorders/{community}/{alertId}`).
+    /// Supervises (督办) work orders past their deadline and not closed: at the deadline, then every half
+    /// deadline until closed, each notice once. Each tells the work-order system
+    /// (`POST {workorder-url}/{external_id}/supervise`, key `wo:{id}:supervise:{n}`) and the console
+    /// (`workorders/{community}/{alertId}`), and moves the alert one rung up the ladder, whose duty is told.
     /// Returns the alert ids supervised.
     @discardableResult
     public func superviseOverdue(now: Int64, notifyWorkOrderSystem: Bool) async throws -> [String] {
-        let supervised = try await StorageAccess.write(database) { [host] db -> [String] in
+        let (supervised, _) = try await host.commit { [host] db, engine -> ([String], [AlertTransition]) in
             let overdue = try WorkOrderStore().takeOverdue(now: now, in: db)
+            var transitions: [AlertTransition] = []
             for order in overdue {
                 let (alertID, deadline) = (order.alertID, order.deadline)
                 let notice: [String: JSONValue] = [
@@ -63,19 +67,25 @@ public struct WorkOrderDesk: Sendable {
                     "deadline_ms": .number(Double(deadline)),
                     "overdue_s": .number(Double((now - deadline) / 1000)),
                     "supervision": .string("督办"),
+                    "supervision_count": .number(Double(order.supervision)),
                     "supervised_at": .number(Double(now)),
                 ]
                 let body = JSONResponse.encode(notice)
                 if notifyWorkOrderSystem {
-                    try DeliveryStore().enqueue(key: "wo:\(alertID):supervise", target: .workOrder, kind: "workorder.supervise",
-                                                alertID: alertID, path: "/\(alertID)/supervise", body: body, now: now, in: db)
+                    try DeliveryStore().enqueue(key: "wo:\(alertID):supervise:\(order.supervision)", target: .workOrder,
+                                                kind: "workorder.supervise", alertID: alertID, path: "/\(alertID)/supervise",
+                                                body: body, now: now, in: db)
                 }
                 try host.store.enqueue(topic: "workorders/\(order.community)/\(alertID)", payload: body, retain: false,
                                        at: now, in: db)
+                if let transition = engine.supervise(alertID, count: order.supervision, now: now) { transitions.append(transition) }
             }
-            return overdue.map(\.alertID)
+            return (overdue.map(\.alertID), transitions)
         }
-        if !supervised.isEmpty { host.outboxBell.ring() }
+        if !supervised.isEmpty {
+            host.outboxBell.ring()
+            host.deliveryBell.ring()
+        }
         return supervised
     }
 }

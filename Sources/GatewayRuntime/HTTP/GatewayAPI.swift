@@ -14,6 +14,7 @@ struct GatewayAPI: Sendable {
     let workOrders: WorkOrderDesk
     let devices: DeviceDesk
     let alerts: AlertDesk
+    let replies: InboundReplyDesk
     let host: AlertEngineHost
     let metrics: GatewayMetrics
     let connections: @Sendable () -> [String: Bool]
@@ -47,6 +48,7 @@ struct GatewayAPI: Sendable {
         addRecordRoutes(to: router)
         addRawCaptureRoutes(to: router)
         addPushRoutes(to: router)
+        addDutyRoutes(to: router)
         return router
     }
 

@@ -52,19 +52,31 @@ extension GatewayAPI {
         if let note = body.note, note.count > 500 {
             throw APIError(.badRequest, code: "invalid_note", message: "note is longer than 500 characters")
         }
+        var category: ResolutionCategory?
+        if let text = body.category {
+            category = ResolutionCategory(text: text)
+            if category == nil {
+                throw APIError(.badRequest, code: "invalid_category", message: "unknown category; expected one of: \(ResolutionCategory.choices)")
+            }
+        }
         do {
-            let transition = try await alerts.perform(action, alertID: id, community: nil, actor: token.id, note: body.note, now: clock())
+            let transition = try await alerts.perform(action, alertID: id, community: nil, actor: token.id, note: body.note,
+                                                      category: category, now: clock())
             return JSONResponse.response(AlertPayload(transition.alert, transition: transition))
         } catch AlertDesk.Failure.notFound {
             throw APIError(.notFound, code: "not_found", message: "no open alert with this id")
         } catch AlertDesk.Failure.command(.noteRequired) {
             throw APIError(.badRequest, code: "note_required", message: "resolving an alert needs a note saying what was done")
+        } catch AlertDesk.Failure.command(.categoryRequired) {
+            throw APIError(.badRequest, code: "category_required", message: AlertCommandError.categoryRequired.description)
         }
     }
 }
 
 struct AlertActionRequest: Decodable {
     var note: String?
+    /// Resolving: what it turned out to be (`genuine`/真实警情, `false_alarm`/误报, `device_fault`/设备故障, `test`/测试).
+    var category: String?
 }
 
 struct AlertHistoryEntry: Encodable {

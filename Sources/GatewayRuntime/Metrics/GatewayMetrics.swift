@@ -92,6 +92,11 @@ public final class GatewayMetrics: Sendable {
         }
         registry.makeGauge(descriptor: Self.name("outbox", "dead", "count", "Deliveries the receiver rejected (4xx)"))
             .set(Double(snapshot.deadDeliveries))
+        for state in ["expired", "rate_limited", "held"] {
+            registry.makeGauge(descriptor: Self.name("deliveries", "unsent", "count",
+                                                     "Deliveries not sent: expired (retried past the horizon), rate_limited, held (quiet hours)"),
+                               labels: [("state", state)]).set(Double(snapshot.deliveriesByState[state] ?? 0))
+        }
         return registry.emitToString()
     }
 }

@@ -17,8 +17,8 @@ public struct AlertDesk: Sendable {
     }
 
     /// Applies `action` to an open alert; `community`, when given, must be the alert's.
-    public func perform(_ action: Action, alertID: String, community: String?, actor: String, note: String?, now: Int64)
-        async throws -> AlertTransition {
+    public func perform(_ action: Action, alertID: String, community: String?, actor: String, note: String?,
+                        category: ResolutionCategory? = nil, now: Int64) async throws -> AlertTransition {
         let (transition, _) = try await host.commit { db, engine -> (AlertTransition, [AlertTransition]) in
             guard let alert = engine.state.alerts[alertID], community == nil || alert.community == community else {
                 throw Failure.notFound
@@ -27,12 +27,15 @@ public struct AlertDesk: Sendable {
             do throws(AlertCommandError) {
                 switch action {
                 case .acknowledge: transition = try engine.acknowledge(alertID, by: actor, note: note, now: now)
-                case .resolve: transition = try engine.resolve(alertID, by: actor, note: note ?? "", now: now)
+                case .resolve:
+                    guard let category else { throw AlertCommandError.categoryRequired }
+                    transition = try engine.resolve(alertID, by: actor, note: note ?? "", category: category, now: now)
                 }
             } catch {
                 throw Failure.command(error)
             }
-            try OperationsStore().audit(actor: actor, action: "alert.\(action.rawValue)", target: alertID, detail: nil, now: now, in: db)
+            try OperationsStore().audit(actor: actor, action: "alert.\(action.rawValue)", target: alertID,
+                                        detail: category.map { "resolution: \($0.rawValue)" }, now: now, in: db)
             return (transition, [transition])
         }
         return transition

@@ -47,6 +47,24 @@ struct AlertStore: Sendable {
         }
     }
 
+    /// The alert's audit trail records who on the duty ladder was told: one `notified` entry per rung and step,
+    /// naming roster ids and channels (no names, no numbers).
+    func recordNotices(_ notices: [DutyNotice], of alert: Alert, in db: Database) throws {
+        let groups = Dictionary(grouping: notices) { "\($0.level.name)|\($0.step)|\($0.at)" }
+        for key in groups.keys.sorted() {
+            let group = groups[key]!
+            let people = Dictionary(grouping: group, by: \.contact).sorted { $0.key < $1.key }
+                .map { "\($0.key) (\($0.value.map(\.channel.rawValue).sorted().joined(separator: ", ")))" }
+            try db.execute(
+                sql: """
+                    INSERT INTO alert_transitions (alert_id, kind, actor, reason, at, state, escalation_level)
+                    VALUES (?, 'notified', 'system', ?, ?, ?, ?)
+                    """,
+                arguments: [alert.id, "\(group[0].step): notified \(group[0].level.name) duty \(people.joined(separator: ", "))",
+                            group[0].at, alert.state.rawValue, group[0].level.rawValue])
+        }
+    }
+
     func enqueue(topic: String, payload: Data, retain: Bool, at: Int64, in db: Database) throws {
         try db.execute(sql: "INSERT INTO mqtt_outbox (topic, payload, retain, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [topic, payload, retain, at])

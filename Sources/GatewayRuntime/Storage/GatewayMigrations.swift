@@ -266,6 +266,19 @@ public enum GatewayMigrations {
                 ALTER TABLE events ADD COLUMN clock_skew_ms INTEGER;
                 """)
         }
+        migrator.registerMigration("v9-duty-ladder") { db in
+            // 督办 repeats until the work order is closed: how many were sent and when the next is due. A work
+            // order closed or cancelled by the gateway (alert resolved) is no longer supervised.
+            // Deliveries: `held` (a relative's quiet hours, released as one digest: `digested`) and `expired`
+            // (retried past the horizon) are new states.
+            try db.execute(sql: """
+                ALTER TABLE work_orders ADD COLUMN supervisions INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE work_orders ADD COLUMN next_supervision_at INTEGER;
+                UPDATE work_orders SET supervisions = 1 WHERE supervised_at IS NOT NULL;
+                CREATE INDEX deliveries_held ON deliveries (next_attempt_at) WHERE state = 'held';
+                CREATE INDEX deliveries_by_alert_recipient ON deliveries (alert_id, target, recipient, id) WHERE state = 'pending';
+                """)
+        }
         return migrator
     }
 }

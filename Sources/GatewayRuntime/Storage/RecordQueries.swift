@@ -191,6 +191,8 @@ public struct RecordQueries: Sendable {
         /// Waiting deliveries by target (`workorder`, `message`, `mqtt`): depth and age of the oldest (ms).
         public var outbox: [String: (depth: Int, oldestAgeMillis: Int64)]
         public var deadDeliveries: Int
+        /// Deliveries not (or not yet) sent, by state: `expired`, `rate_limited`, `held`.
+        public var deliveriesByState: [String: Int] = [:]
     }
 
     public func metricsSnapshot(now: Int64) throws -> MetricsSnapshot {
@@ -203,7 +205,13 @@ public struct RecordQueries: Sendable {
             let mqtt = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM mqtt_outbox WHERE published_at IS NULL")
             if let mqtt, let oldest = mqtt["oldest"] as Int64? { outbox["mqtt"] = (mqtt["n"], now - oldest) }
             let dead = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE state = 'dead'") ?? 0
-            return MetricsSnapshot(alerts: alerts, outbox: outbox, deadDeliveries: dead)
+            var byState: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT state, COUNT(*) AS n FROM deliveries WHERE state IN ('expired', 'rate_limited', 'held') GROUP BY state
+                """) {
+                byState[row["state"]] = row["n"]
+            }
+            return MetricsSnapshot(alerts: alerts, outbox: outbox, deadDeliveries: dead, deliveriesByState: byState)
         }
     }
 }

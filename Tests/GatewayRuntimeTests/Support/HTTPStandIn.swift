@@ -27,6 +27,10 @@ final class HTTPStandIn: Sendable {
 
     let port: Int
     private let state = Mutex<(mode: Mode, received: [Received], group: ServiceGroup?, task: Task<Void, any Error>?)>((.accept, [], nil, nil))
+    /// Messages to these recipients are answered 503 (one recipient's provider is down), whatever the mode.
+    private let failing = Mutex<Set<String>>([])
+
+    func fail(recipient: String) { failing.withLock { _ = $0.insert(recipient) } }
 
     init() throws { port = try FreePort.find() }
 
@@ -78,6 +82,9 @@ final class HTTPStandIn: Sendable {
         let mode = state.withLock { state -> Mode in
             state.received.append(received)
             return state.mode
+        }
+        if let recipient = received.body["recipient"] as? String, failing.withLock({ $0.contains(recipient) }) {
+            return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: #"{"error": "provider down"}"#)))
         }
         switch mode {
         case .accept:

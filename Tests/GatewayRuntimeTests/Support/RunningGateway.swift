@@ -151,6 +151,7 @@ enum TestRegistry {
           flap_guard: {openings: 1000, window: 30m, hold: 10m}
         forwarding:
           messages_per_recipient_per_hour: 4
+          quiet_hours: off
           work_orders:
             - {rule: safety.smoke, category_code: "0109", category: 火灾隐患, urgency: urgent, deadline: 30m}
         api_tokens:
@@ -158,6 +159,7 @@ enum TestRegistry {
           - {id: console-01, role: operator, sha256: "\(APIToken.hash("console-secret"))"}
           - {id: installer-app, role: installer, sha256: "\(APIToken.hash("installer-secret"))"}
           - {id: admin, role: admin, sha256: "\(APIToken.hash("admin-secret"))"}
+          - {id: message-gateway, role: messaging, sha256: "\(APIToken.hash("messaging-secret"))"}
         """ }
 
     static let workOrderToken = "wo-secret-token-0123456789"

@@ -24,6 +24,26 @@ final class TestPublisher: @unchecked Sendable {
         }
     }
 
+    /// Waits for the next CONNACK (after the broker came back), at most `timeout`.
+    func reconnected(timeout: Duration = .seconds(30)) async -> Bool {
+        let client = self.client
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await event in client.events {
+                    if case .connected = event { return true }
+                }
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
     func publish(_ topic: String, _ json: String, qos: Int32 = 1) throws {
         try client.publish(topic: topic, payload: Data(json.utf8), qos: qos)
     }
