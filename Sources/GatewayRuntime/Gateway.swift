@@ -42,7 +42,8 @@ public final class Gateway: Sendable {
         let host = try AlertEngineHost.load(configuration: configuration, database: database, now: clock(),
                                             deliveryTargets: Set(targets.map(\.kind)))
         alerts = try AlertService(settings: settings, gatewayID: registry.gatewayID, host: host, database: database,
-                                  clock: clock, logger: logger, notifyWorkOrderSystem: settings.workOrderTarget != nil)
+                                  clock: clock, logger: logger, notifyWorkOrderSystem: settings.workOrderTarget != nil,
+                                  metrics: metrics)
         delivery = targets.isEmpty ? nil
             : DeliveryService(targets: targets, database: database, bell: host.deliveryBell, clock: clock, logger: logger,
                               retryHorizonSeconds: configuration.forwarding.retryHorizonSeconds)

@@ -92,6 +92,14 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error. [env: GATEWAYD_LOG_LEVEL, default: info]")
     var logLevel: String?
 
+    @Flag(name: .customLong("allow-insecure-permissions"),
+          help: "Start even if the database is readable by other local users (it holds residents' data).")
+    var allowInsecurePermissions = false
+
+    @Flag(name: .customLong("allow-insecure-delivery"),
+          help: "Accept http:// work-order and message URLs to hosts other than this machine (tokens and phone numbers in clear).")
+    var allowInsecureDelivery = false
+
     func run() async throws {
         MemoryRelease.reexecWithSingleArena()
         let environment = ProcessInfo.processInfo.environment
@@ -102,6 +110,7 @@ struct Run: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "gatewayd")
+        FilePermissions.restrictUmask()
         let configPath = config ?? environment["GATEWAYD_CONFIG"] ?? "devices.yaml"
         let configuration: GatewayConfiguration
         do {
@@ -115,15 +124,18 @@ struct Run: AsyncParsableCommand {
                 broker: try BrokerAddress(url: broker ?? environment["GATEWAYD_BROKER"] ?? "mqtt://127.0.0.1:1883"),
                 databasePath: db ?? environment["GATEWAYD_DB"] ?? "gateway.sqlite"
             )
+            if let warning = try FilePermissions.checkDatabase(settings.databasePath, allowInsecure: allowInsecurePermissions) {
+                logger.warning("\(warning)")
+            }
             settings.username = mqttUsername ?? environment["GATEWAYD_MQTT_USERNAME"]
             settings.password = environment["GATEWAYD_MQTT_PASSWORD"]
             settings.caFile = mqttCAFile ?? environment["GATEWAYD_MQTT_CA_FILE"]
             settings.clientID = clientID ?? environment["GATEWAYD_CLIENT_ID"]
             if let url = workOrderURL ?? environment["GATEWAYD_WORKORDER_URL"] {
-                settings.workOrderTarget = DeliveryTarget(kind: .workOrder, url: try checkedURL(url), bearerToken: environment["GATEWAYD_WORKORDER_TOKEN"])
+                settings.workOrderTarget = DeliveryTarget(kind: .workOrder, url: try checkedURL(url, allowInsecure: allowInsecureDelivery), bearerToken: environment["GATEWAYD_WORKORDER_TOKEN"])
             }
             if let url = messageURL ?? environment["GATEWAYD_MESSAGE_URL"] {
-                settings.messageTarget = DeliveryTarget(kind: .message, url: try checkedURL(url), bearerToken: environment["GATEWAYD_MESSAGE_TOKEN"])
+                settings.messageTarget = DeliveryTarget(kind: .message, url: try checkedURL(url, allowInsecure: allowInsecureDelivery), bearerToken: environment["GATEWAYD_MESSAGE_TOKEN"])
             }
             if let address = http ?? environment["GATEWAYD_HTTP"] { settings.http = try HTTPServerSettings(address) }
             settings.snapshotDirectory = snapshotDir ?? environment["GATEWAYD_SNAPSHOT_DIR"]
@@ -146,9 +158,16 @@ func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
-func checkedURL(_ text: String) throws(SettingError) -> String {
-    guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil else {
+/// A delivery URL: `https://`, or `http://` to this machine (a local relay); other `http://` only when allowed.
+func checkedURL(_ text: String, allowInsecure: Bool) throws(SettingError) -> String {
+    guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+          let host = url.host else {
         throw SettingError("\(text) is not an http(s) URL")
+    }
+    let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased())
+    if scheme == "http", !loopback, !allowInsecure {
+        throw SettingError("\(text): delivery targets must be https:// (work orders and messages carry tokens, addresses and "
+                           + "phone numbers); --allow-insecure-delivery accepts http://")
     }
     return text
 }

@@ -14,7 +14,7 @@ import Yams
 @Suite(.serialized) struct APITests {
     static let tokens = ["workorder": TestRegistry.workOrderToken, "operator": "console-secret",
                          "installer": "installer-secret", "admin": "admin-secret",
-                         "messaging": "messaging-secret"]
+                         "messaging": "messaging-secret", "metrics": "metrics-secret"]
     static let documentPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("openapi.yaml").path
 
@@ -162,7 +162,7 @@ import Yams
             try device.publish("devices/xingfuli/band-new/telemetry", #"{"ts": \#(ts + 3), "metrics": {"heart_rate": 70}}"#)
             #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM dead_letters WHERE reason = 'device_decommissioned'")) == 1 })
 
-            let metrics = try await api.send(.GET, "/metrics")
+            let metrics = try await api.send(.GET, "/metrics", token: "metrics-secret")
             #expect(metrics.text.contains("gatewayd_ingest_messages_stored_total"))
             #expect(metrics.text.contains(#"gatewayd_ingest_messages_rejected_total{reason="device_decommissioned"} 1"#))
             #expect(metrics.text.contains(#"gatewayd_outbox_depth_count{target="mqtt"}"#))

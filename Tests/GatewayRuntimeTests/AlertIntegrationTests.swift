@@ -41,7 +41,16 @@ import Testing
             #expect(try gateway.count("SELECT COUNT(*) FROM alerts") == 1)
 
             // Acknowledge over MQTT.
-            try device.publish("alert-commands/xingfuli/\(id)/ack", #"{"by": "console-01", "note": "已联系家属"}"#)
+            // A forged command (no token, a made-up `by`; an installer's token) is refused, audited, not obeyed.
+            try device.publish("alert-commands/xingfuli/\(id)/ack", #"{"by": "console-01", "note": "假的"}"#)
+            try device.publish("alert-commands/xingfuli/\(id)/ack", #"{"token": "installer-secret", "note": "假的"}"#)
+            #expect(await eventually {
+                (try? gateway.count("SELECT COUNT(*) FROM audit_log WHERE action = 'alert.command_refused' AND target = ?", [id])) == 2
+            })
+            #expect(try gateway.count("SELECT COUNT(*) FROM alerts WHERE id = ? AND state = 'open'", [id]) == 1)
+            #expect(try gateway.count("SELECT COUNT(*) FROM dead_letters WHERE payload LIKE '%installer-secret%'") == 0)
+            // With the operator's token: the actor is the token's id, whatever `by` says.
+            try device.publish("alert-commands/xingfuli/\(id)/ack", #"{"token": "console-secret", "by": "someone-else", "note": "已联系家属"}"#)
             #expect(await eventually { console.json().contains { $0["state"] as? String == "acknowledged" } })
             let acked = try #require(console.json().last)
             #expect(acked["acknowledged_by"] as? String == "console-01")
@@ -53,7 +62,7 @@ import Testing
             #expect(late.messages.first?.retained == true)
 
             // Resolve over MQTT with a note; the retained message is cleared.
-            try device.publish("alert-commands/xingfuli/\(id)/resolve", #"{"by": "console-01", "note": "老人已送医", "category": "genuine"}"#)
+            try device.publish("alert-commands/xingfuli/\(id)/resolve", #"{"token": "console-secret", "note": "老人已送医", "category": "genuine"}"#)
             #expect(await eventually { console.json().contains { $0["state"] as? String == "resolved" } })
             #expect(await eventually { (try? OutboxPublisher.pendingCount(gateway.gateway.database)) == 0 })
             let fresh = try TestSubscriber(broker: broker.url, filter: "alerts/#")
@@ -71,7 +80,7 @@ import Testing
             // A bad command is recorded, not obeyed.
             try device.publish("alert-commands/xingfuli/\(id)/ack", #"{"by": "console-01"}"#)
             try device.publish("alert-commands/xingfuli/al-0-00000000/ack", #"not json"#)
-            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM dead_letters WHERE reason = 'invalid_command'")) == 2 })
+            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM dead_letters WHERE reason = 'invalid_command'")) == 4 })
 
             for client in [console, late, fresh] { await client.disconnect() }
             await device.disconnect()

@@ -76,7 +76,9 @@ struct DistinctReadingsTests {
             // An unknown metric beside a known one: the known one is stored, the other recorded and counted.
             try device.publish("\(Self.band)/telemetry", #"{"ts": \#(now + 1), "metrics": {"heart_rate": 72, "hrv_ms": 41}}"#)
             #expect(await Self.waitFor(daemon, "SELECT COUNT(*) FROM events WHERE field_problems LIKE '%unknown_metric%hrv_ms%' OR field_problems LIKE '%hrv_ms%unknown_metric%'", equals: 1))
-            let metrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(daemon.base)/metrics"), timeout: .seconds(5))
+            var scrape = HTTPClientRequest(url: "\(daemon.base)/metrics")
+            scrape.headers.add(name: "Authorization", value: "Bearer demo-metrics-token")
+            let metrics = try await HTTPClient.shared.execute(scrape, timeout: .seconds(5))
             let text = String(buffer: try await metrics.body.collect(upTo: 1 << 22))
             #expect(text.contains(#"gatewayd_ingest_fields_rejected_total{device="xf-0301-band",reason="unknown_metric"} 1"#)
                     || text.contains(#"gatewayd_ingest_fields_rejected_total{reason="unknown_metric",device="xf-0301-band"} 1"#),

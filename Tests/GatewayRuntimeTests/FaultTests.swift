@@ -126,9 +126,11 @@ struct FaultTests {
                 try device.publish(topic, #"{"ts": \#(base + Int64(index)), "metrics": {"heart_rate": 71}}"#)
             }
             #expect(await eventually(timeout: .seconds(20)) { gateway.gateway.storageHealth.lastFailure != nil })
-            let blocked = try await api.send(.GET, "/readyz")
-            #expect(blocked.status == 503 && blocked.text.contains("ingest_blocked"), "\(blocked.text)")
-            let metrics = try await api.send(.GET, "/metrics")
+            #expect(await eventuallyAsync {
+                guard let blocked = try? await api.send(.GET, "/readyz") else { return false }
+                return blocked.status == 503 && blocked.text.contains("ingest_blocked")
+            })
+            let metrics = try await api.send(.GET, "/metrics", token: "metrics-secret")
             #expect(metrics.text.contains("gatewayd_ingest_write_failures_total"))
             try await gateway.gateway.database.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA max_page_count = 1073741823")
@@ -136,8 +138,8 @@ struct FaultTests {
             #expect(await eventually(timeout: .seconds(30)) { (try? gateway.count("SELECT COUNT(*) FROM events")) == 1100 },
                     "stored \((try? gateway.count("SELECT COUNT(*) FROM events")) ?? -1) of 1100")
             #expect(await eventually { gateway.gateway.storageHealth.lastFailure == nil })
-            let ready = try await api.send(.GET, "/readyz")
-            #expect(ready.status == 200, "\(ready.text)")
+            // /readyz answers from a reading at most a second old.
+            #expect(await eventuallyAsync { (try? await api.send(.GET, "/readyz").status) == 200 })
         }
     }
 

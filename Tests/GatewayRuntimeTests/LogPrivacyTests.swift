@@ -25,7 +25,7 @@ import Testing
             try device.publish("devices/xingfuli/band-1/telemetry", #"{"ts": \#(ts + 1), "metrics": {"heart_rate": 251.75}}"#)
             #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM alerts")) == 1 && gateway.deadLetterCount == 1 })
             let id = try await gateway.gateway.database.read { db in try String.fetchOne(db, sql: "SELECT id FROM alerts") } ?? ""
-            try device.publish("alert-commands/xingfuli/\(id)/ack", #"{"by": "console-01", "note": "已联系张小明 13812341234"}"#)
+            try device.publish("alert-commands/xingfuli/\(id)/ack", #"{"token": "console-secret", "note": "已联系张小明 13812341234"}"#)
             #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM alerts WHERE state = 'acknowledged'")) == 1 })
             await device.disconnect()
             try await gateway.stop()

@@ -75,7 +75,7 @@ import Testing
             #expect(await eventually { alinkReplies.json(prefix: "/sys/").count == 3 })
             #expect(gateway.eventCount == before)
 
-            let metrics = try await api.send(.GET, "/metrics")
+            let metrics = try await api.send(.GET, "/metrics", token: "metrics-secret")
             #expect(metrics.text.contains(#"gatewayd_ingest_vendor_unknown_codes_total{format="alink"} 1"#))
             await alinkReplies.disconnect()
             await oneNETReplies.disconnect()
@@ -236,7 +236,7 @@ import Testing
                 #expect((reply.json["error"] as? [String: Any])?["message"] as? String == "unknown device or wrong push secret")
             }
             #expect(gateway.eventCount == 0)
-            let metrics = try await api.send(.GET, "/metrics").text
+            let metrics = try await api.send(.GET, "/metrics", token: "metrics-secret").text
             #expect(metrics.contains(#"gatewayd_push_refused_total{format="isapi",reason="bad_secret"} 3"#))
             #expect(metrics.contains(#"gatewayd_push_refused_total{format="isapi",reason="unknown_device"} 2"#))
             #expect(metrics.contains(#"gatewayd_push_refused_total{format="isapi",reason="push_not_enabled"} 1"#))

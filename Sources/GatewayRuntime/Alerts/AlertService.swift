@@ -25,11 +25,11 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
     private let stopping = StopFlag()
 
     init(settings: GatewaySettings, gatewayID: String, host: AlertEngineHost, database: StoragePool,
-         clock: @escaping @Sendable () -> Int64, logger: Logger, notifyWorkOrderSystem: Bool) throws {
+         clock: @escaping @Sendable () -> Int64, logger: Logger, notifyWorkOrderSystem: Bool, metrics: GatewayMetrics) throws {
         self.host = host
         self.workOrders = WorkOrderDesk(database: database, host: host)
         self.commands = ConsoleCommandHandler(desk: AlertDesk(database: database, host: host), database: database, clock: clock,
-                                              logger: logger)
+                                              logger: logger, tokens: host.configuration.apiTokens, metrics: metrics)
         self.notifyWorkOrderSystem = notifyWorkOrderSystem
         self.database = database
         self.clock = clock

@@ -10,6 +10,9 @@ struct ConsoleCommandHandler: Sendable {
     let database: StoragePool
     let clock: @Sendable () -> Int64
     let logger: Logger
+    /// The API's tokens: a command carries one of role operator (or admin).
+    let tokens: [APIToken]
+    let metrics: GatewayMetrics
 
     /// Commands are acknowledged to the broker only once each is carried out or dead-lettered; a command the
     /// database cannot take is retried, and abandoned unacknowledged (redelivered) if the gateway stops.
@@ -38,7 +41,7 @@ struct ConsoleCommandHandler: Sendable {
     private func handle(_ message: InboundMessage) async -> Bool {
         let now = clock()
         do {
-            let command = try AlertCommand.parse(topic: message.topic, payload: message.payload)
+            let command = try AlertCommand.parse(topic: message.topic, payload: message.payload, tokens: tokens)
             let transition: AlertTransition
             do {
                 transition = try await desk.perform(command.action,
@@ -52,6 +55,24 @@ struct ConsoleCommandHandler: Sendable {
             let transitions = [transition]
             AlertLog.log(transitions, logger: logger)
             return true
+        } catch let refusal as CommandRefusal {
+            // A forged or stale console: refused, counted, audited and dead-lettered (the token masked in it).
+            metrics.recordConsoleCommandRefused(reason: refusal.reason)
+            logger.warning("alert command refused", metadata: ["mqtt.topic": "\(message.topic.prefix(200))", "reject.reason": "\(refusal.reason)"])
+            let target = message.topic.split(separator: "/").dropFirst(2).first.map(String.init) ?? "-"
+            do {
+                try await StorageAccess.write(database) { db in
+                    try OperationsStore().audit(actor: "unauthenticated", action: "alert.command_refused", target: String(target.prefix(64)),
+                                                detail: refusal.reason, now: now, in: db)
+                    try IngestStore().insertDeadLetter(topic: message.topic, payload: message.payload,
+                                                       rejection: Rejection(.invalidCommand, "refused: \(refusal.detail)"),
+                                                       receivedAt: now, size: message.payloadSize, in: db)
+                }
+                return true
+            } catch {
+                logger.error("alert command refusal not recorded; retrying", metadata: ["error": "\(error)"])
+                return false
+            }
         } catch let rejection as Rejection {
             logger.notice("alert command rejected", metadata: ["mqtt.topic": "\(message.topic.prefix(200))", "reject.detail": "\(rejection.detail)"])
             do {

@@ -12,6 +12,8 @@ public struct APIToken: Sendable, Hashable {
         case workorder
         /// The message gateway (SMS / WeChat / voice): posts the replies of relatives and duty staff.
         case messaging
+        /// A metrics scraper (Prometheus): reads `/metrics` only.
+        case metrics
         /// Everything.
         case admin
     }

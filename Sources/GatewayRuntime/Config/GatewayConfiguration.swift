@@ -10,10 +10,14 @@ public struct GatewayConfiguration: Sendable {
     public var apiTokens: [APIToken]
     /// Who is on duty at each rung of the escalation ladder.
     public var dutyRoster: DutyRoster
+    /// How long records are kept (`settings.retention`).
+    public var retention: RetentionPolicy
 
     public init(registry: DeviceRegistry, ruleBook: RuleBook = RuleBook(rules: []), silences: [Silence] = [],
-                forwarding: ForwardingPolicy = ForwardingPolicy(), apiTokens: [APIToken] = [], dutyRoster: DutyRoster = DutyRoster()) {
+                forwarding: ForwardingPolicy = ForwardingPolicy(), apiTokens: [APIToken] = [], dutyRoster: DutyRoster = DutyRoster(),
+                retention: RetentionPolicy = RetentionPolicy()) {
         self.dutyRoster = dutyRoster
+        self.retention = retention
         self.registry = registry
         self.ruleBook = ruleBook
         self.silences = silences

@@ -40,14 +40,14 @@ public enum RegistryLoader {
         } catch {
             issues += error.issues
         }
-        let (ruleBook, silences) = RuleBookLoader.read(top, registry: registry, issues: &issues)
+        let (ruleBook, silences, retention) = RuleBookLoader.read(top, registry: registry, issues: &issues)
         let (forwarding, tokens) = ForwardingLoader.read(top, ruleBook: ruleBook, issues: &issues)
         let (roster, dutyIssues) = DutyRosterValidator().validate(
             YAMLDraft.sections([DutyRosterValidator.section], of: top, issues: &issues), registry: registry)
         issues += dutyIssues
         guard issues.isEmpty, let registry else { throw ConfigFileError.invalid(issues.sortedByLocation()) }
         return GatewayConfiguration(registry: registry, ruleBook: ruleBook, silences: silences, forwarding: forwarding,
-                                    apiTokens: tokens, dutyRoster: roster)
+                                    apiTokens: tokens, dutyRoster: roster, retention: retention)
     }
 
     public static func load(path: String) throws(ConfigFileError) -> DeviceRegistry {

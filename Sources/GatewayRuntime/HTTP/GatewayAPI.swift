@@ -30,6 +30,9 @@ struct GatewayAPI: Sendable {
     let logger: Logger
     /// HTTP event pushes (Hikvision ISAPI, Dahua); off when `nil`.
     var push: EventPushIntake? = nil
+    /// `/readyz` and `/metrics` are computed at most once a second.
+    let readiness = RecentAnswer<ReadinessAnswer>(maxAge: .seconds(1))
+    let metricsText = RecentAnswer<String>(maxAge: .seconds(1))
 
     /// Page sizes above this are refused (400).
     static let maxPageSize = 200
@@ -38,7 +41,10 @@ struct GatewayAPI: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.get("/healthz") { _, _ in JSONResponse.response(["status": "ok"]) }
         router.get("/readyz") { _, _ in try await ready() }
-        router.get("/metrics") { _, _ in try renderMetrics() }
+        router.get("/metrics") { request, _ in
+            _ = try auth.authenticate(request, allowing: [.metrics])
+            return try await renderMetrics()
+        }
         router.get("/openapi.yaml") { _, _ in try openAPIDocument() }
         router.post("/api/v1/workorders/{externalId}/status") { request, context in
             try await workOrderStatus(request, context: context)
@@ -52,8 +58,10 @@ struct GatewayAPI: Sendable {
         return router
     }
 
-    private func renderMetrics() throws -> Response {
-        let text = try metrics.render(queries.metricsSnapshot(now: clock()), connections: connections(), inboxStalls: inboxStalls())
+    private func renderMetrics() async throws -> Response {
+        let text = try await metricsText.value {
+            try metrics.render(queries.metricsSnapshot(now: clock()), connections: connections(), inboxStalls: inboxStalls())
+        }
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -69,15 +77,28 @@ struct GatewayAPI: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
+    /// Ready: broker connected with every subscription granted, the database readable and its last write taken.
+    /// Read-only (no write per request) and computed at most once a second.
     private func ready() async throws -> Response {
+        let answer = await readiness.value { await computeReadiness() }
+        return JSONResponse.response(answer.view, status: answer.ready ? .ok : .serviceUnavailable)
+    }
+
+    struct ReadinessAnswer: Sendable {
+        var view: ReadinessView
+        var ready: Bool
+    }
+
+    private func computeReadiness() async -> ReadinessAnswer {
         let broker = isBrokerConnected()
-        var writable = false
+        var readable = false
         do {
-            try await queries.probeWritable()
-            writable = true
+            try await queries.probeReadable()
+            readable = true
         } catch {
-            logger.error("readiness: database not writable", metadata: ["error": "\(error)"])
+            logger.error("readiness: database not readable", metadata: ["error": "\(error)"])
         }
+        let writable = readable && storageHealth.lastFailure == nil
         let subscribed = areSubscriptionsGranted()
         var body = ReadinessView(brokerConnected: broker, databaseWritable: writable, subscriptionsGranted: subscribed)
         if let failure = storageHealth.lastFailure {
@@ -86,11 +107,10 @@ struct GatewayAPI: Sendable {
         }
         // Reported, not a reason to be unready: traffic is still kept (stored with device and arrival time).
         body.gatewayClockSuspect = clockSuspicion()
-        let ready = broker && writable && subscribed && body.ingestBlocked == nil
-        return JSONResponse.response(body, status: ready ? .ok : .serviceUnavailable)
+        return ReadinessAnswer(view: body, ready: broker && writable && subscribed && body.ingestBlocked == nil)
     }
 
-    private struct ReadinessView: Encodable {
+    struct ReadinessView: Encodable, Sendable {
         var brokerConnected: Bool
         var databaseWritable: Bool
         var subscriptionsGranted: Bool

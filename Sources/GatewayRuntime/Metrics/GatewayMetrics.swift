@@ -64,6 +64,12 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// An HTTP event push refused before ingest (unknown device, bad secret, too large, not an event).
+    func recordConsoleCommandRefused(reason: String) {
+        registry.makeCounter(descriptor: Self.name("console", "commands_refused", "total",
+                                                   "Console commands refused for want of a valid operator token, by reason"),
+                             labels: [("reason", reason)]).increment()
+    }
+
     func recordPushRefused(format: String, reason: String) {
         registry.makeCounter(descriptor: Self.name("push", "refused", "total", "HTTP event pushes refused, by format and reason"),
                              labels: [("format", format), ("reason", reason)]).increment()

@@ -179,9 +179,9 @@ public struct RecordQueries: Sendable {
 
     // MARK: - Health and metrics
 
-    /// A durable write that changes nothing: whether the database takes writes right now.
-    public func probeWritable() async throws {
-        try await database.write { db in try db.execute(sql: "PRAGMA user_version = 0") }
+    /// A read of the schema: whether the database answers (writes are judged by the last commit, not probed).
+    public func probeReadable() async throws {
+        _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") }
     }
 
     /// The figures `/metrics` refreshes its gauges from.

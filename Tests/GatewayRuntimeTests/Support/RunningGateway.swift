@@ -160,6 +160,7 @@ enum TestRegistry {
           - {id: installer-app, role: installer, sha256: "\(APIToken.hash("installer-secret"))"}
           - {id: admin, role: admin, sha256: "\(APIToken.hash("admin-secret"))"}
           - {id: message-gateway, role: messaging, sha256: "\(APIToken.hash("messaging-secret"))"}
+          - {id: prometheus, role: metrics, sha256: "\(APIToken.hash("metrics-secret"))"}
         """ }
 
     static let workOrderToken = "wo-secret-token-0123456789"
