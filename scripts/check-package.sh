@@ -121,6 +121,7 @@ if unshare -m true 2>/dev/null; then
     [ -d "$runtime_dir" ] && [ "${runtime_dir#/opt/swift/}" = "$runtime_dir" ] && swift_dirs+=("$runtime_dir")
   fi
   if [ ${#swift_dirs[@]} -gt 0 ]; then
+    # shellcheck disable=SC2016 # expanded by the inner sh
     unshare -m sh -c 'for d in "$@"; do mount -t tmpfs -o ro none "$d" || exit 2; done; exec /usr/bin/gatewayd --help >/dev/null' \
       sh "${swift_dirs[@]}" || fail "gatewayd --help fails with the Swift toolchain (${swift_dirs[*]}) hidden: it still needs the toolchain's runtime"
     ok "gatewayd --help with ${swift_dirs[*]} hidden"
@@ -202,7 +203,7 @@ installed=0
 package_present && fail "gatewayd is still known to dpkg after purge: $(package_status)"
 for path in /usr/bin/gatewayd /lib/systemd/system/gatewayd.service /etc/gatewayd /etc/default/gatewayd \
             /usr/share/doc/gatewayd /var/lib/gatewayd /etc/systemd/system/multi-user.target.wants/gatewayd.service; do
-  [ ! -e "$path" ] && [ ! -L "$path" ] || fail "$path is still there after purge"
+  if [ -e "$path" ] || [ -L "$path" ]; then fail "$path is still there after purge"; fi
 done
 ok "files, configuration and /var/lib/gatewayd (database) are gone"
 getent passwd gatewayd >/dev/null && fail "user gatewayd is still there after purge"

@@ -67,7 +67,7 @@ if [ -z "$binary" ]; then
     (cd "$repo_root" && "${static_build[@]}") >&2
   fi
 fi
-[ -f "$binary" ] && [ -x "$binary" ] || die "binary '$binary' does not exist or is not executable"
+if [ ! -f "$binary" ] || [ ! -x "$binary" ]; then die "binary '$binary' does not exist or is not executable"; fi
 
 # The Swift runtime lives in the toolchain (e.g. /opt/swift/usr/lib/swift/linux) on the build
 # machine and nowhere on a target machine.

@@ -23,6 +23,8 @@ public final class Gateway: Sendable {
     public let mqtt: MQTTService
     public let alerts: AlertService
     public let delivery: DeliveryService?
+    /// Deletes records past `settings.retention`.
+    let retention: RetentionService
     /// The port the HTTP API listens on, once it does (`--http` with port 0 picks a free one).
     public var httpPort: Int? { let port = boundPort.value.load(ordering: .acquiring); return port == 0 ? nil : port }
     private let boundPort: BoundPort
@@ -47,6 +49,9 @@ public final class Gateway: Sendable {
         delivery = targets.isEmpty ? nil
             : DeliveryService(targets: targets, database: database, bell: host.deliveryBell, clock: clock, logger: logger,
                               retryHorizonSeconds: configuration.forwarding.retryHorizonSeconds)
+        let retention = RetentionService(store: RetentionStore(database: database), policy: configuration.retention, clock: clock,
+                                         logger: logger)
+        self.retention = retention
         let inbox = CommitHandoff()
         let clockWatch = ClockWatch()
         var options = MQTTOptions(broker: settings.broker, clientID: settings.clientID ?? "gatewayd-\(registry.gatewayID)")
@@ -79,7 +84,7 @@ public final class Gateway: Sendable {
         boundPort = BoundPort()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let delivery { services.append(.init(service: delivery)) }
-        services += [.init(service: alerts), .init(service: ingest), .init(service: mqtt),
+        services += [.init(service: alerts), .init(service: ingest), .init(service: mqtt), .init(service: retention),
                      .init(service: SnapshotRetentionService(store: snapshots, clock: clock, logger: logger))]
         if let http = settings.http {
             let (deviceMQTT, alertMQTT) = (mqtt, alerts.mqtt)
@@ -91,7 +96,8 @@ public final class Gateway: Sendable {
                 inboxStalls: { deviceMQTT.client.inbox.stalls },
                 isBrokerConnected: { deviceMQTT.isConnected },
                 areSubscriptionsGranted: { deviceMQTT.subscriptionsGranted && alertMQTT.subscriptionsGranted },
-                storageHealth: storageHealth, clockSuspicion: { clockWatch.suspicion }, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
+                storageHealth: storageHealth, clockSuspicion: { clockWatch.suspicion },
+                lastRetentionSweep: { retention.last.withLock { $0?.at } }, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
             )
             api.push = EventPushIntake(submit: { message in await ingest.submit(message) }, snapshots: snapshots,
                                        maxPushBytes: http.maxPushBytes, maxImageBytes: http.maxImageBytes)

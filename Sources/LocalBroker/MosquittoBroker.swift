@@ -8,6 +8,8 @@ import Glibc
 public final class MosquittoBroker: @unchecked Sendable {
     public private(set) var port: Int
     private let persistence: Bool
+    /// Lines added to the generated mosquitto.conf (e.g. a password file and ACL, then anonymous clients are refused).
+    private let extraConfig: String
     private var everStarted = false
     public let directory: URL
     private var pid: pid_t?
@@ -15,7 +17,8 @@ public final class MosquittoBroker: @unchecked Sendable {
     public var url: String { "mqtt://127.0.0.1:\(port)" }
 
     /// `persistence: false` for benchmarks (nothing written to disk).
-    public init(persistence: Bool = true) throws {
+    public init(persistence: Bool = true, extraConfig: String = "") throws {
+        self.extraConfig = extraConfig
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatewayd-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = try FreePort.find()
@@ -30,7 +33,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         let config = """
             user \(user)
             listener \(port) 127.0.0.1
-            allow_anonymous true
+            allow_anonymous \(extraConfig.contains("password_file") ? "false" : "true")
             persistence \(persistence)
             persistence_location \(directory.path)/
             autosave_interval 0
@@ -40,6 +43,7 @@ public final class MosquittoBroker: @unchecked Sendable {
             log_type error
             log_type warning
             log_type notice
+            \(extraConfig)
             """
         try config.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
     }

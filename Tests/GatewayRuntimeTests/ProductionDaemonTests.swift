@@ -1,6 +1,9 @@
+import AlertRules
 import Foundation
+import GRDB
 import LocalBroker
 import Testing
+@testable import GatewayRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,5 +38,131 @@ import Glibc
             #expect(allowed.log.contains("allowed by --allow-insecure-permissions"))
             allowed.terminate()
         }
+    }
+}
+
+/// Retention: rows past their horizon go, in small batches; everything else — and the report's inputs — stays.
+@Suite(.serialized) struct RetentionTests {
+    @Test func aSweepDeletesOnlyWhatIsPastItsHorizon() async throws {
+        let yaml = TestRegistry.yaml.replacingOccurrences(
+            of: "  flap_guard: {openings: 1000, window: 30m, hold: 10m}\n",
+            with: "  flap_guard: {openings: 1000, window: 30m, hold: 10m}\n  retention: {dead_letters_per_source: 10, events: 30d}\n")
+        let configuration = try RegistryLoader.parseConfiguration(yaml, file: "retention.yaml")
+        #expect(configuration.retention.eventsSeconds == 30 * 86_400)
+        #expect(configuration.retention.alertsSeconds == 1095 * 86_400)
+        try await withBroker { broker in
+            let directory = try TemporaryDirectory.make(prefix: "retention")
+            let gateway = try RunningGateway(broker: broker.url, databasePath: directory.appendingPathComponent("g.sqlite").path,
+                                             configuration: configuration)
+            try await gateway.start()
+            let device = try TestPublisher(broker: broker.url)
+            try await device.connect()
+            let now = nowMillis(), day: Int64 = 86_400_000
+            for index in 0..<4 {
+                try device.publish("devices/xingfuli/band-1/telemetry", #"{"ts": \#(now - Int64(index) * 1000), "metrics": {"heart_rate": 70}}"#)
+            }
+            for index in 0..<15 { try device.publish("devices/xingfuli/band-1/telemetry", "not json \(index)") }
+            try device.publish("devices/xingfuli/band-1/event", #"{"ts": \#(now), "event": "fall_detected"}"#)
+            #expect(await eventually {
+                gateway.eventCount == 5 && gateway.deadLetterCount == 15
+                    && (try? gateway.count("SELECT COUNT(*) FROM alerts")) == 1
+            })
+            let alertID = try #require(try await gateway.gateway.database.read { db in try String.fetchOne(db, sql: "SELECT id FROM alerts") })
+            _ = try await gateway.gateway.alerts.commands.desk.perform(.resolve, alertID: alertID, community: nil, actor: "console-01",
+                                                                       note: "已处置", category: .genuine, now: now)
+            // Age some rows past their horizon (events 30 d here, alerts and the audit log 3 years).
+            try await gateway.gateway.database.write { db in
+                try db.execute(sql: "UPDATE events SET received_at = ? WHERE id IN (SELECT id FROM events ORDER BY id LIMIT 2)",
+                               arguments: [now - 31 * day])
+                try db.execute(sql: "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, 'old', 'x', 'y', NULL), (?, 'new', 'x', 'y', NULL)",
+                               arguments: [now - 1100 * day, now - 400 * day])
+                try db.execute(sql: """
+                    INSERT INTO deliveries (idempotency_key, target, kind, alert_id, body, state, next_attempt_at, created_at)
+                    VALUES ('old-sent', 'message', 'message.alert', 'al-x', '{}', 'delivered', 0, ?),
+                           ('old-unsent', 'message', 'message.alert', 'al-x', '{}', 'pending', 0, ?)
+                    """, arguments: [now - 100 * day, now - 100 * day])
+            }
+            let sweep = try #require(await gateway.gateway.retention.sweepOnce())
+            #expect(sweep.deleted["events"] == 2)
+            #expect(sweep.deleted["dead_letters"] == 5)
+            #expect(sweep.deleted["deliveries"] == 1)
+            #expect(sweep.deleted["audit_log"] == 1)
+            #expect(sweep.deleted["alerts"] == 0)
+            #expect(gateway.eventCount == 3)
+            #expect(gateway.deadLetterCount == 10)
+            #expect(try gateway.count("SELECT COUNT(*) FROM deliveries WHERE idempotency_key = 'old-unsent'") == 1)
+
+            // A resolved alert older than three years goes with its trail; a recent one stays.
+            try await gateway.gateway.database.write { db in
+                try db.execute(sql: "UPDATE alerts SET resolved_at = ? WHERE id = ?", arguments: [now - 1100 * day, alertID])
+            }
+            let second = try #require(await gateway.gateway.retention.sweepOnce())
+            #expect(second.deleted["alerts"] == 1)
+            #expect(try gateway.count("SELECT COUNT(*) FROM alert_transitions") == 0)
+            #expect(try gateway.count("SELECT COUNT(*) FROM alerts") == 0)
+            await device.disconnect()
+            try await gateway.stop()
+        }
+    }
+}
+
+/// `gatewayd broker-config` against a real mosquitto: each device publishes only its own topics, the console
+/// only commands, anonymous clients are refused.
+@Suite(.serialized) struct BrokerConfigTests {
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func devicesPublishOnlyTheirOwnTopicsAndAnonymousClientsAreRefused() async throws {
+        let directory = try TemporaryDirectory.make(prefix: "broker-config")
+        let out = directory.appendingPathComponent("mosquitto").path
+        let sample = GatewayDaemon.repositoryRoot.appendingPathComponent("devices.yaml").path
+        let generated = try Self.run(try GatewayDaemon.executable(), ["broker-config", sample, "--out", out])
+        #expect(generated.status == 0, "\(generated.output)")
+        #expect(ProductionDaemonTests.mode(out + "/credentials") == 0o600)
+        var passwords: [String: String] = [:]
+        for line in try String(contentsOfFile: out + "/credentials", encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            passwords[String(parts[0])] = String(parts[1])
+        }
+        let gatewayUser = try #require(passwords.keys.first { $0.hasPrefix("gatewayd-") })
+        #expect(try String(contentsOfFile: out + "/passwd", encoding: .utf8).contains("$7$"))
+        // Re-running keeps the passwords already handed out.
+        _ = try Self.run(try GatewayDaemon.executable(), ["broker-config", sample, "--out", out])
+        #expect(try String(contentsOfFile: out + "/credentials", encoding: .utf8).contains("\(gatewayUser) \(passwords[gatewayUser]!)"))
+
+        let broker = try MosquittoBroker(extraConfig: "password_file \(out)/passwd\nacl_file \(out)/acl\n")
+        try broker.start()
+        defer { broker.stop() }
+        let gateway = try TestSubscriber(broker: broker.url, filter: "#", username: gatewayUser, password: passwords[gatewayUser])
+        try await gateway.connect()
+        func publish(_ user: String?, _ topic: String, _ payload: String) throws -> Int32 {
+            var arguments = ["-h", "127.0.0.1", "-p", "\(broker.port)", "-q", "1", "-t", topic, "-m", payload]
+            if let user { arguments += ["-u", user, "-P", passwords[user] ?? ""] }
+            return try Self.run("/usr/bin/mosquitto_pub", arguments).status
+        }
+        // A device's credential cannot speak for another device, nor command the console's alerts.
+        _ = try publish("xf-0301-band", "devices/xingfuli/xf-0502-band/event", "forged-other-device")
+        _ = try publish("xf-0301-band", "alert-commands/xingfuli/al-1/resolve", "forged-command")
+        _ = try publish("console", "devices/xingfuli/xf-0301-band/event", "forged-by-console")
+        #expect(try publish(nil, "devices/xingfuli/xf-0301-band/event", "anonymous") != 0)
+        // What each may do arrives (after the refused ones, on the same broker: order proves they were dropped).
+        #expect(try publish("xf-0301-band", "devices/xingfuli/xf-0301-band/event", "own-topic") == 0)
+        #expect(try publish("console", "alert-commands/xingfuli/al-1/ack", "console-command") == 0)
+        #expect(await eventually {
+            let payloads = Set(gateway.messages.map { String(decoding: $0.payload, as: UTF8.self) })
+            return payloads.contains("own-topic") && payloads.contains("console-command")
+        })
+        let payloads = gateway.messages.map { String(decoding: $0.payload, as: UTF8.self) }
+        #expect(!payloads.contains { $0.hasPrefix("forged") || $0 == "anonymous" }, "\(payloads)")
     }
 }

@@ -25,6 +25,8 @@ struct GatewayAPI: Sendable {
     let storageHealth: StorageHealth
     /// Why the gateway's own clock looks wrong (many devices skewed the same way), if it does.
     let clockSuspicion: @Sendable () -> String?
+    /// When the last retention sweep finished (epoch ms), if one did.
+    let lastRetentionSweep: @Sendable () -> Int64?
     let clock: @Sendable () -> Int64
     let maxBodyBytes: Int
     let logger: Logger
@@ -60,7 +62,8 @@ struct GatewayAPI: Sendable {
 
     private func renderMetrics() async throws -> Response {
         let text = try await metricsText.value {
-            try metrics.render(queries.metricsSnapshot(now: clock()), connections: connections(), inboxStalls: inboxStalls())
+            try metrics.render(queries.metricsSnapshot(now: clock()), connections: connections(), inboxStalls: inboxStalls(),
+                               lastRetentionSweep: lastRetentionSweep())
         }
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

@@ -76,7 +76,13 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// The text exposition, with gauges refreshed from the database's figures and the connections.
-    func render(_ snapshot: RecordQueries.MetricsSnapshot, connections: [String: Bool], inboxStalls: Int) -> String {
+    func render(_ snapshot: RecordQueries.MetricsSnapshot, connections: [String: Bool], inboxStalls: Int,
+                lastRetentionSweep: Int64? = nil) -> String {
+        registry.makeGauge(descriptor: Self.name("database", "size", "bytes", "The SQLite database file's size (pages × page size)"))
+            .set(Double(snapshot.databaseBytes))
+        registry.makeGauge(descriptor: Self.name("retention", "last_sweep", "timestamp_seconds",
+                                                 "When the last retention sweep finished (0: none yet)"))
+            .set(Double(lastRetentionSweep ?? 0) / 1000)
         for (name, up) in connections {
             registry.makeGauge(descriptor: Self.name("mqtt", "connected", "state", "1 when the broker connection is up"),
                                labels: [("connection", name)]).set(Double(up ? 1 : 0))

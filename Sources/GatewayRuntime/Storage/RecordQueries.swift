@@ -193,6 +193,7 @@ public struct RecordQueries: Sendable {
         public var deadDeliveries: Int
         /// Deliveries not (or not yet) sent, by state: `expired`, `rate_limited`, `held`.
         public var deliveriesByState: [String: Int] = [:]
+        public var databaseBytes: Int64 = 0
     }
 
     public func metricsSnapshot(now: Int64) throws -> MetricsSnapshot {
@@ -211,7 +212,8 @@ public struct RecordQueries: Sendable {
                 """) {
                 byState[row["state"]] = row["n"]
             }
-            return MetricsSnapshot(alerts: alerts, outbox: outbox, deadDeliveries: dead, deliveriesByState: byState)
+            let bytes = (try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0) * (try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+            return MetricsSnapshot(alerts: alerts, outbox: outbox, deadDeliveries: dead, deliveriesByState: byState, databaseBytes: bytes)
         }
     }
 }

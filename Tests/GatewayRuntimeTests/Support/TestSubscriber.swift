@@ -7,8 +7,10 @@ final class TestSubscriber: Sendable {
     let client: MosquittoClient
     private let received = Mutex<[InboundMessage]>([])
 
-    init(broker: String, filter: String) throws {
+    init(broker: String, filter: String, username: String? = nil, password: String? = nil) throws {
         var options = MQTTOptions(broker: try BrokerAddress(url: broker), clientID: "test-console-\(UUID().uuidString.prefix(8))")
+        options.username = username
+        options.password = password
         options.cleanSession = true
         options.subscriptions = [filter]
         // Keeps nothing: acknowledges on receipt, never holds the network thread.
