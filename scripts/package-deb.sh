@@ -2,7 +2,7 @@
 # Builds gatewayd_<version>_<arch>.deb: the daemon, its systemd unit, the sample registry and an
 # environment template, with a postinst that creates the `gatewayd` system user.
 #
-#   scripts/package-deb.sh [--binary PATH] [--version X.Y.Z] [--out DIR]
+#   scripts/package-deb.sh [--binary PATH] [--version X.Y.Z] [--out DIR] [--no-strip]
 #
 #   --binary PATH   gatewayd executable to package (default .build/release/gatewayd; when that is
 #                   missing it is built with `swift build -c release --product gatewayd
@@ -11,6 +11,9 @@
 #                   has to be linked in statically.
 #   --version V     package version (default: `git describe --tags` of a v* tag, else 0.2.0)
 #   --out DIR       where to write the .deb (default .build/packages)
+#   --no-strip      keep the DWARF debug info (a release build carries ~70 MB of it); by default it
+#                   is removed with `objcopy --strip-debug` (the symbol table stays, so backtraces
+#                   and perf still show function names)
 #
 # Prints the path of the .deb on its last line.
 set -euo pipefail
@@ -19,11 +22,12 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 default_version="0.2.0"
 
 die() { echo "package-deb.sh: error: $*" >&2; exit 1; }
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 binary=""
 version=""
 out_dir="$repo_root/.build/packages"
+strip_debug=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) [ $# -ge 2 ] || die "--binary needs a path"; binary="$2"; shift 2 ;;
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
     --version=*) version="${1#*=}"; shift ;;
     --out) [ $# -ge 2 ] || die "--out needs a directory"; out_dir="$2"; shift 2 ;;
     --out=*) out_dir="${1#*=}"; shift ;;
+    --no-strip) strip_debug=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -99,6 +104,10 @@ install -d -m 0755 "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$r
   "$root/usr/share/doc/gatewayd"
 install -d -m 0750 "$root/etc/gatewayd"
 install -m 0755 "$binary" "$root/usr/bin/gatewayd"
+if [ "$strip_debug" -eq 1 ]; then
+  command -v objcopy >/dev/null 2>&1 || die "objcopy not found (apt-get install binutils), or pass --no-strip"
+  objcopy --strip-debug "$root/usr/bin/gatewayd"
+fi
 install -m 0644 "$repo_root/packaging/gatewayd.service" "$root/lib/systemd/system/gatewayd.service"
 # Shipped 0640 so that they are never world-readable, not even between unpack and postinst, which
 # gives the registry to group gatewayd.

@@ -45,6 +45,26 @@ public struct AlertEngine: Sendable {
     /// Increases with every change of the registry, so holders of a copy know to refresh it.
     public internal(set) var registryRevision = 0
 
+    /// A configuration reload: a new rule book, registry and silences, the state kept — open alerts stay open,
+    /// and the memory of every (rule, scope) whose rule still exists (sustained windows, absence timers, count
+    /// windows, pending follow-ups) carries on. The memory of rules that are gone is dropped.
+    public mutating func reconfigure(ruleBook: RuleBook, registry: DeviceRegistry, silences: [Silence]) {
+        self.ruleBook = ruleBook
+        self.registry = registry
+        self.silences = silences
+        registryRevision += 1
+        ruleTable = []
+        ruleNumbers = [:]
+        ruleSets = [:]
+        rebuildIndex()
+        let ruleIDs = Set(ruleBook.rules.map(\.id))
+        for key in state.keys.keys where !ruleIDs.contains(key.rule) {
+            state.keys[key] = nil
+            changedKeys.insert(key)
+        }
+        pendingFollowUps = Set(state.keys.filter { $0.value.pendingSince != nil }.keys)
+    }
+
     /// Replaces the registry (a device registered, changed or decommissioned at run time).
     public mutating func update(registry: DeviceRegistry) {
         self.registry = registry

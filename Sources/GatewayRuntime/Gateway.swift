@@ -30,6 +30,11 @@ public final class Gateway: Sendable {
     private let boundPort: BoundPort
     private let group: ServiceGroup
     private let logger: Logger
+    private let settings: GatewaySettings
+    private let clock: @Sendable () -> Int64
+    private let handleSignals: Bool
+    /// Lets the HTTP API (built before the gateway exists) reach ``reload(actor:)``.
+    private let reloadHook = ReloadHook()
 
     public init(
         settings: GatewaySettings, configuration: GatewayConfiguration, logger: Logger,
@@ -37,6 +42,9 @@ public final class Gateway: Sendable {
         handleSignals: Bool = true
     ) throws {
         self.configuration = configuration
+        self.settings = settings
+        self.clock = clock
+        self.handleSignals = handleSignals
         let registry = configuration.registry
         self.logger = logger
         database = try GatewayDatabase.open(path: settings.databasePath)
@@ -49,7 +57,7 @@ public final class Gateway: Sendable {
         delivery = targets.isEmpty ? nil
             : DeliveryService(targets: targets, database: database, bell: host.deliveryBell, clock: clock, logger: logger,
                               retryHorizonSeconds: configuration.forwarding.retryHorizonSeconds)
-        let retention = RetentionService(store: RetentionStore(database: database), policy: configuration.retention, clock: clock,
+        let retention = RetentionService(store: RetentionStore(database: database), policy: { host.configuration.retention }, clock: clock,
                                          logger: logger)
         self.retention = retention
         let inbox = CommitHandoff()
@@ -89,7 +97,7 @@ public final class Gateway: Sendable {
         if let http = settings.http {
             let (deviceMQTT, alertMQTT) = (mqtt, alerts.mqtt)
             var api = GatewayAPI(
-                auth: BearerAuth(tokens: configuration.apiTokens), queries: RecordQueries(database: database), workOrders: alerts.workOrders,
+                auth: BearerAuth(current: { host.configuration.apiTokens }), queries: RecordQueries(database: database), workOrders: alerts.workOrders,
                 devices: DeviceDesk(database: database, host: host), alerts: alerts.commands.desk,
                 replies: InboundReplyDesk(database: database, alerts: alerts.commands.desk), host: host, metrics: metrics,
                 connections: { ["devices": deviceMQTT.isConnected, "alerts": alertMQTT.isConnected] },
@@ -97,7 +105,7 @@ public final class Gateway: Sendable {
                 isBrokerConnected: { deviceMQTT.isConnected },
                 areSubscriptionsGranted: { deviceMQTT.subscriptionsGranted && alertMQTT.subscriptionsGranted },
                 storageHealth: storageHealth, clockSuspicion: { clockWatch.suspicion },
-                lastRetentionSweep: { retention.last.withLock { $0?.at } }, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
+                lastRetentionSweep: { retention.last.withLock { $0?.at } }, reload: reloadHook, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
             )
             api.push = EventPushIntake(submit: { message in await ingest.submit(message) }, snapshots: snapshots,
                                        maxPushBytes: http.maxPushBytes, maxImageBytes: http.maxImageBytes)
@@ -117,16 +125,65 @@ public final class Gateway: Sendable {
         )
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(30)
         group = ServiceGroup(configuration: groupConfiguration)
+        reloadHook.set { [weak self] actor in
+            guard let self else { return .refused([]) }
+            return await self.reload(actor: actor)
+        }
 
     }
 
-    /// Runs until SIGTERM/SIGINT (or ``shutdown()``), then drains and returns.
+    public enum ReloadOutcome: Sendable {
+        /// Swapped in; a summary for the log and the API.
+        case reloaded(String)
+        /// Not valid: the gateway keeps running on the configuration it had.
+        case refused([ValidationIssue])
+    }
+
+    /// Re-reads devices.yaml and swaps it in when it is valid (``AlertEngineHost/reload(_:actor:now:)``);
+    /// otherwise logs every problem and keeps the configuration in force.
+    public func reload(actor: String) async -> ReloadOutcome {
+        guard let path = settings.configPath else {
+            return .refused([ValidationIssue(location: nil, path: "", message: "this gateway was not started from a file")])
+        }
+        let fresh: GatewayConfiguration
+        do {
+            fresh = try RegistryLoader.loadConfiguration(path: path)
+        } catch {
+            logger.error("reload refused: \(path) has \(error.issues.count) error(s); the configuration in force is kept",
+                         metadata: ["reload.actor": "\(actor)"])
+            for issue in error.issues { logger.error("\(issue.description)") }
+            return .refused(error.issues)
+        }
+        guard fresh.registry.gatewayID == configuration.registry.gatewayID else {
+            let issue = ValidationIssue(location: nil, path: "gateway.id", message: "the gateway id cannot change on a reload: restart instead")
+            logger.error("reload refused: \(issue.message)")
+            return .refused([issue])
+        }
+        do {
+            try await alerts.host.reload(fresh, actor: actor, now: clock())
+        } catch {
+            logger.error("reload failed; the configuration in force is kept", metadata: ["error": "\(error)"])
+            return .refused([ValidationIssue(location: nil, path: "", message: "could not apply: \(error)")])
+        }
+        let summary = "\(fresh.registry.devices.count) devices, \(fresh.ruleBook.rules.count) rules, \(fresh.apiTokens.count) tokens"
+        logger.notice("configuration reloaded", metadata: ["reload.actor": "\(actor)", "reload.summary": "\(summary)"])
+        return .reloaded(summary)
+    }
+
+    /// Runs until SIGTERM/SIGINT (or ``shutdown()``), then drains and returns. SIGHUP reloads devices.yaml.
     public func run() async throws {
         // Start-up (reading and validating the registry, loading the engine) is over: hand its garbage back.
         MemoryRelease.returnFreedMemory()
         logger.info("gateway starting", metadata: [
             "gateway.id": "\(registry.gatewayID)", "registry.devices": "\(registry.devices.count)",
         ])
+        let hangups = handleSignals ? Task { [weak self] in
+            for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                guard let self else { return }
+                _ = await self.reload(actor: "sighup")
+            }
+        } : nil
+        defer { hangups?.cancel() }
         try await group.run()
         let counts = counters.snapshot
         logger.info("gateway stopped", metadata: [
@@ -142,6 +199,18 @@ public final class Gateway: Sendable {
 
     public static let wallClockMillis: @Sendable () -> Int64 = {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+}
+
+/// ``Gateway/reload(actor:)`` for the HTTP API, set once the gateway exists.
+final class ReloadHook: Sendable {
+    private let action = Mutex<(@Sendable (String) async -> Gateway.ReloadOutcome)?>(nil)
+
+    func set(_ body: @escaping @Sendable (String) async -> Gateway.ReloadOutcome) { action.withLock { $0 = body } }
+
+    func callAsFunction(actor: String) async -> Gateway.ReloadOutcome {
+        guard let body = action.withLock({ $0 }) else { return .refused([]) }
+        return await body(actor)
     }
 }
 

@@ -5,6 +5,8 @@ import Foundation
 public struct GatewaySettings: Sendable {
     public var broker: BrokerAddress
     public var databasePath: String
+    /// The devices.yaml the configuration came from: re-read on SIGHUP and `POST /api/v1/admin/reload`.
+    public var configPath: String?
     public var username: String?
     public var password: String?
     public var caFile: String?

@@ -124,6 +124,7 @@ struct Run: AsyncParsableCommand {
                 broker: try BrokerAddress(url: broker ?? environment["GATEWAYD_BROKER"] ?? "mqtt://127.0.0.1:1883"),
                 databasePath: db ?? environment["GATEWAYD_DB"] ?? "gateway.sqlite"
             )
+            settings.configPath = configPath
             if let warning = try FilePermissions.checkDatabase(settings.databasePath, allowInsecure: allowInsecurePermissions) {
                 logger.warning("\(warning)")
             }

@@ -53,7 +53,9 @@ import Testing
             let device = try TestPublisher(broker: broker.url)
             try await device.connect()
             try await Self.smokeIncidents(device, count: 5, base: nowMillis() - 10_000)
-            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE kind = 'workorder.create' AND attempts >= 2")) == 5 })
+            #expect(await eventually(timeout: .seconds(30)) {
+                (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE kind = 'workorder.create' AND attempts >= 2")) == 5
+            })
             try await workOrders.start()
             #expect(await eventually(timeout: .seconds(20)) {
                 (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE state = 'delivered'")) == 10

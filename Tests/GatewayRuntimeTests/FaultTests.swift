@@ -48,9 +48,10 @@ struct FaultTests {
     @Test func killMinus9UnderQoS1LoadLosesNothingAndStoresNothingTwice() async throws {
         let total = 8000
         try await withBroker { broker in
-            let (daemon, publisher) = try await Self.daemonUnderLoad(broker, name: "kill", total: total)
-            // Kill mid-stream: some stored, most still coming.
+            let (daemon, publisher) = try await Self.daemonUnderLoad(broker, name: "kill", total: total / 2)
+            // Kill mid-stream: some stored, the second half offered just before the kill and still coming.
             #expect(await Self.waitUntil { (try? daemon.count("SELECT COUNT(*) FROM events")) ?? 0 >= 500 })
+            try Self.publishLoad(publisher, count: total / 2, from: total / 2)
             daemon.kill9()
             let atKill = try daemon.count("SELECT COUNT(*) FROM events")
             // Everything the broker accepted is in its queue for our persistent session.

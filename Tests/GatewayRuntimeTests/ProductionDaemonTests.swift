@@ -2,6 +2,8 @@ import AlertRules
 import Foundation
 import GRDB
 import LocalBroker
+import AsyncHTTPClient
+import NIOHTTP1
 import Testing
 @testable import GatewayRuntime
 #if canImport(Glibc)
@@ -164,5 +166,69 @@ import Glibc
         })
         let payloads = gateway.messages.map { String(decoding: $0.payload, as: UTF8.self) }
         #expect(!payloads.contains { $0.hasPrefix("forged") || $0 == "anonymous" }, "\(payloads)")
+    }
+}
+
+/// SIGHUP and `POST /api/v1/admin/reload` on the real daemon: a broken file changes nothing; a good one swaps
+/// rules and tokens in while open alerts and running windows carry on.
+@Suite(.serialized) struct ReloadTests {
+    static let sustained = """
+          - id: elder.hr_sustained
+            title: 心率持续过高
+            severity: major
+            applies_to: [wristband]
+            sustained: {metric: heart_rate, above: 120, for: 60s}
+
+        """
+
+    @Test func aBrokenFileIsRefusedAndAGoodOneSwapsInKeepingAlertsAndWindows() async throws {
+        try await withBroker { broker in
+            let directory = try TemporaryDirectory.make(prefix: "reload")
+            let configURL = directory.appendingPathComponent("devices.yaml")
+            let base = TestRegistry.yaml.replacingOccurrences(of: "rules:\n", with: "rules:\n" + Self.sustained)
+            try base.write(to: configURL, atomically: true, encoding: .utf8)
+            let daemon = GatewayDaemon(broker: broker.url, directory: directory, config: configURL.path, clientID: "gatewayd-reload")
+            try await daemon.start()
+            let device = try TestPublisher(broker: broker.url)
+            try await device.connect()
+            let now = nowMillis()
+            // A fall opens an alert; a heart rate above 120 starts a sustained window (60 s of device time).
+            try device.publish("devices/xingfuli/band-1/event", #"{"ts": \#(now - 70_000), "event": "fall_detected"}"#)
+            try device.publish("devices/xingfuli/band-1/telemetry", #"{"ts": \#(now - 70_000), "metrics": {"heart_rate": 130}}"#)
+            #expect(await eventually { (try? daemon.count("SELECT COUNT(*) FROM events")) == 2 })
+
+            // A broken file: refused with where and why, the daemon keeps running on the old one.
+            try (base + "\nrules: [\n").write(to: configURL, atomically: true, encoding: .utf8)
+            kill(daemon.pid, SIGHUP)
+            #expect(await eventually { daemon.log.contains("reload refused") })
+            #expect(daemon.log.contains("devices.yaml:"))
+            #expect(daemon.isRunning)
+
+            // A good file with a new rule (battery below 30 % warns): swapped in, audited.
+            let good = base.replacingOccurrences(of: "threshold: {metric: battery, below: 20, clear_above: 30}",
+                                                 with: "threshold: {metric: battery, below: 30, clear_above: 40}")
+            try good.write(to: configURL, atomically: true, encoding: .utf8)
+            kill(daemon.pid, SIGHUP)
+            #expect(await eventually { daemon.log.contains("configuration reloaded") })
+            #expect(try daemon.count("SELECT COUNT(*) FROM audit_log WHERE action = 'config.reload' AND actor = 'sighup'") == 1)
+            // The new threshold applies; the fall is still open; the heart-rate window kept running across the reload.
+            try device.publish("devices/xingfuli/band-1/telemetry", #"{"ts": \#(now - 5000), "metrics": {"heart_rate": 131, "battery": 25}}"#)
+            #expect(await eventually {
+                (try? daemon.count("SELECT COUNT(*) FROM alerts WHERE rule IN ('elder.battery_low', 'elder.hr_sustained') AND state = 'open'")) == 2
+            })
+            #expect(try daemon.count("SELECT COUNT(*) FROM alerts WHERE rule = 'elder.fall' AND state = 'open'") == 1)
+
+            // The same over HTTP, admin only; an invalid file answers 422 with file:line:column.
+            try (good + "\nbogus_section: 1\n").write(to: configURL, atomically: true, encoding: .utf8)
+            let api = APIClient(base: daemon.base, client: .shared)
+            #expect(try await api.send(.POST, "/api/v1/admin/reload", token: "console-secret").status == 403)
+            let refused = try await api.send(.POST, "/api/v1/admin/reload", token: "admin-secret")
+            #expect(refused.status == 422)
+            #expect(refused.text.contains("bogus_section"), "\(refused.text)")
+            try good.write(to: configURL, atomically: true, encoding: .utf8)
+            #expect(try await api.send(.POST, "/api/v1/admin/reload", token: "admin-secret").status == 200)
+            await device.disconnect()
+            daemon.terminate()
+        }
     }
 }

@@ -15,13 +15,16 @@ public final class AlertEngineHost: Sendable {
     let outboxBell = Doorbell()
     /// Rung after every commit that queued HTTP deliveries.
     let deliveryBell = Doorbell()
-    let planner: DeliveryPlanner
+    /// The configuration in force and the delivery planner made from it: swapped together by ``reload``.
+    private let live: Mutex<(configuration: GatewayConfiguration, planner: DeliveryPlanner)>
+    var planner: DeliveryPlanner { live.withLock { $0.planner } }
     /// Deliveries are planned only for targets that are configured (a URL was given).
     let deliveryTargets: Set<PlannedDelivery.Target>
     private let deliveryStore = DeliveryStore()
 
     private let registryBox: Mutex<DeviceRegistry>
-    let configuration: GatewayConfiguration
+    /// The configuration in force (devices.yaml as last loaded or reloaded).
+    var configuration: GatewayConfiguration { live.withLock { $0.configuration } }
     /// Silences from devices.yaml; run-time ones (maintenance) are added to them.
     var configuredSilences: [Silence] { configuration.silences }
 
@@ -33,8 +36,7 @@ public final class AlertEngineHost: Sendable {
         self.database = database
         self.engine = Mutex(engine)
         self.registryBox = Mutex(engine.registry)
-        self.configuration = configuration
-        self.planner = planner
+        self.live = Mutex((configuration, planner))
         self.deliveryTargets = deliveryTargets
     }
 
@@ -83,6 +85,7 @@ public final class AlertEngineHost: Sendable {
         // devices). Writes are serialized by the database, so nothing else changes it meanwhile; if the
         // transaction does not commit, the engine is rebuilt from what the database has.
         let (result, queuedDeliveries, registry) = try engine.withLock { engine -> ((T, [AlertTransition]), Bool, DeviceRegistry?) in
+            let planner = self.planner
             let revision = engine.registryRevision
             var result: (T, [AlertTransition])?
             var queuedDeliveries = false
@@ -125,6 +128,34 @@ public final class AlertEngineHost: Sendable {
         if !result.1.isEmpty { outboxBell.ring() }
         if queuedDeliveries { deliveryBell.ring() }
         return result
+    }
+
+    /// Swaps in a validated configuration in one step: devices, residents, contacts, rules, forwarding, tokens
+    /// and the duty roster. Open alerts and the memory of rules that still exist are kept (``AlertEngine/
+    /// reconfigure(ruleBook:registry:silences:)``); run-time registrations and maintenance windows stay on top.
+    /// Audited as `config.reload` by `actor`.
+    func reload(_ configuration: GatewayConfiguration, actor: String, now: Int64) async throws {
+        try await StorageAccess.writer(database) { db in
+            try self.engine.withLock { engine in
+                let operations = OperationsStore()
+                let registry = try operations.mergedRegistry(configuration.registry, in: db)
+                var fresh = engine
+                fresh.reconfigure(ruleBook: configuration.ruleBook, registry: registry,
+                                  silences: configuration.silences + (try operations.silences(now: now, in: db)))
+                let detail = "\(configuration.registry.devices.count) devices, \(configuration.ruleBook.rules.count) rules, "
+                    + "\(configuration.apiTokens.count) tokens"
+                try StorageAccess.transaction(db) {
+                    try self.store.persist(fresh.takeChangedKeys(), meta: fresh.state, in: db)
+                    try operations.audit(actor: actor, action: "config.reload", target: "devices.yaml", detail: detail, now: now, in: db)
+                }
+                engine = fresh
+                self.registryBox.withLock { $0 = registry }
+                self.live.withLock {
+                    $0 = (configuration, DeliveryPlanner(policy: configuration.forwarding, calendar: configuration.ruleBook.calendar,
+                                                         roster: configuration.dutyRoster))
+                }
+            }
+        }
     }
 
     /// The engine as the database has it (after a transaction that did not commit).

@@ -29,7 +29,7 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
         self.host = host
         self.workOrders = WorkOrderDesk(database: database, host: host)
         self.commands = ConsoleCommandHandler(desk: AlertDesk(database: database, host: host), database: database, clock: clock,
-                                              logger: logger, tokens: host.configuration.apiTokens, metrics: metrics)
+                                              logger: logger, tokens: { host.configuration.apiTokens }, metrics: metrics)
         self.notifyWorkOrderSystem = notifyWorkOrderSystem
         self.database = database
         self.clock = clock

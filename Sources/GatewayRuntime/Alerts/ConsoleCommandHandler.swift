@@ -10,8 +10,8 @@ struct ConsoleCommandHandler: Sendable {
     let database: StoragePool
     let clock: @Sendable () -> Int64
     let logger: Logger
-    /// The API's tokens: a command carries one of role operator (or admin).
-    let tokens: [APIToken]
+    /// The API's tokens in force: a command carries one of role operator (or admin).
+    let tokens: @Sendable () -> [APIToken]
     let metrics: GatewayMetrics
 
     /// Commands are acknowledged to the broker only once each is carried out or dead-lettered; a command the
@@ -41,7 +41,7 @@ struct ConsoleCommandHandler: Sendable {
     private func handle(_ message: InboundMessage) async -> Bool {
         let now = clock()
         do {
-            let command = try AlertCommand.parse(topic: message.topic, payload: message.payload, tokens: tokens)
+            let command = try AlertCommand.parse(topic: message.topic, payload: message.payload, tokens: tokens())
             let transition: AlertTransition
             do {
                 transition = try await desk.perform(command.action,

@@ -4,7 +4,12 @@ import Hummingbird
 /// Bearer-token authentication and role checks. 401 when there is no valid token, 403 when the token is
 /// valid but its role may not use the route.
 struct BearerAuth: Sendable {
-    let tokens: [APIToken]
+    /// The tokens in force (a reload replaces them).
+    let currentTokens: @Sendable () -> [APIToken]
+    var tokens: [APIToken] { currentTokens() }
+
+    init(tokens: [APIToken]) { currentTokens = { tokens } }
+    init(current: @escaping @Sendable () -> [APIToken]) { currentTokens = current }
 
     func authenticate(_ request: Request, allowing roles: Set<APIToken.Role>) throws -> APIToken {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {

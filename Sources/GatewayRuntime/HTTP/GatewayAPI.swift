@@ -27,6 +27,8 @@ struct GatewayAPI: Sendable {
     let clockSuspicion: @Sendable () -> String?
     /// When the last retention sweep finished (epoch ms), if one did.
     let lastRetentionSweep: @Sendable () -> Int64?
+    /// Re-reads devices.yaml (`POST /api/v1/admin/reload`).
+    let reload: ReloadHook
     let clock: @Sendable () -> Int64
     let maxBodyBytes: Int
     let logger: Logger
@@ -57,6 +59,15 @@ struct GatewayAPI: Sendable {
         addRawCaptureRoutes(to: router)
         addPushRoutes(to: router)
         addDutyRoutes(to: router)
+        router.post("/api/v1/admin/reload") { request, _ in
+            let token = try auth.authenticate(request, allowing: [.admin])
+            switch await reload(actor: token.id) {
+            case let .reloaded(summary):
+                return JSONResponse.response(["status": "reloaded", "summary": summary])
+            case let .refused(issues):
+                throw ValidationError(issues: issues, code: "invalid_config")
+            }
+        }
         return router
     }
 

@@ -174,11 +174,16 @@ struct DeviceView: Encodable {
 /// 422 with every validation issue.
 struct ValidationError: HTTPResponseError {
     var issues: [ValidationIssue]
+    var code = "invalid_device"
     var status: HTTPResponse.Status { .unprocessableContent }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = ValidationErrorBody(error: .init(message: issues.map(\.message).joined(separator: "; "),
-                                                    issues: issues.map { ["path": $0.path, "message": $0.message] }))
+        let body = ValidationErrorBody(error: .init(code: code, message: issues.map(\.message).joined(separator: "; "),
+                                                    issues: issues.map { issue in
+            var entry = ["path": issue.path, "message": issue.message]
+            if let location = issue.location { entry["location"] = location.description }
+            return entry
+        }))
         return JSONResponse.response(body, status: status)
     }
 }

@@ -7,7 +7,8 @@ import Synchronization
 /// (small batches, see ``RetentionStore``). The last sweep's time and counts are in `/metrics`.
 final class RetentionService: Service, Sendable, CustomStringConvertible {
     let store: RetentionStore
-    let policy: RetentionPolicy
+    /// The policy in force (a reload may change it).
+    let policy: @Sendable () -> RetentionPolicy
     let clock: @Sendable () -> Int64
     let logger: Logger
     let interval: Duration
@@ -15,7 +16,7 @@ final class RetentionService: Service, Sendable, CustomStringConvertible {
     /// When the last sweep finished (epoch ms) and what it deleted.
     let last = Mutex<(at: Int64, deleted: [String: Int])?>(nil)
 
-    init(store: RetentionStore, policy: RetentionPolicy, clock: @escaping @Sendable () -> Int64, logger: Logger,
+    init(store: RetentionStore, policy: @escaping @Sendable () -> RetentionPolicy, clock: @escaping @Sendable () -> Int64, logger: Logger,
          interval: Duration = .seconds(600), firstDelay: Duration = .seconds(60)) {
         self.store = store
         self.policy = policy
@@ -39,7 +40,7 @@ final class RetentionService: Service, Sendable, CustomStringConvertible {
     @discardableResult
     func sweepOnce() async -> RetentionStore.Sweep? {
         do {
-            let sweep = try await store.sweep(policy, now: clock())
+            let sweep = try await store.sweep(policy(), now: clock())
             last.withLock { $0 = (clock(), sweep.deleted) }
             let deleted = sweep.deleted.values.reduce(0, +)
             if deleted > 0 {

@@ -12,8 +12,12 @@ func withHTTPGateway(
 ) async throws {
     try await withBroker { broker in
         let directory = try TemporaryDirectory.make(prefix: prefix)
+        // The configuration's file, so that a reload (SIGHUP, POST /api/v1/admin/reload) has one to re-read.
+        let configPath = directory.appendingPathComponent("devices.yaml").path
+        try TestRegistry.yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         let gateway = try RunningGateway(broker: broker.url, databasePath: directory.appendingPathComponent("g.sqlite").path,
                                          configure: { settings in
+                                             settings.configPath = configPath
                                              settings.http = HTTPServerSettings(host: "127.0.0.1", port: 0)
                                              configure(&settings, directory)
                                          })
