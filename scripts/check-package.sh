@@ -8,8 +8,8 @@
 # 2. `systemd-analyze verify` of the unit (a copy pointing at the unpacked binary);
 # 3. `apt-get install ./gatewayd_*.deb`; checks the user, the permissions, `gatewayd --help` (also with
 #    the Swift toolchain hidden, as on a target machine), `gatewayd check` of the installed registry
-#    as the service user, a short `gatewayd run` as the service user with the unit's settings, and
-#    `systemd-analyze verify` of the installed unit;
+#    as the service user, `systemd-analyze verify` of the installed unit, and a short `gatewayd run`
+#    as the service user with the unit's command line (HTTP up, SIGHUP reloads, SIGTERM stops);
 # 4. `apt-get purge gatewayd`; checks that files, data, user and group are gone.
 # Exits non-zero with a message at the first failure (and purges what it installed).
 set -euo pipefail
@@ -169,7 +169,7 @@ ok "systemd-analyze verify /lib/systemd/system/gatewayd.service: no output"
 # No systemd here (a container): start the unit's command line by hand, as the service user, in the
 # state directory systemd would create. The broker port is closed on purpose (gatewayd keeps
 # reconnecting); the HTTP API must come up and SIGTERM must stop it cleanly.
-step "gatewayd run as user gatewayd, with the unit's ExecStart (no broker), then SIGTERM"
+step "gatewayd run as user gatewayd, with the unit's ExecStart (no broker), then SIGHUP and SIGTERM"
 install -d -m 0700 -o gatewayd -g gatewayd /var/lib/gatewayd
 exec_start="$(sed -n 's/^ExecStart=//p' /lib/systemd/system/gatewayd.service)"
 read -r -a exec_start_words <<<"$exec_start"
@@ -187,6 +187,20 @@ for _ in $(seq 1 60); do
 done
 [ "$healthy" -eq 1 ] || { cat "$work/run.log" >&2; fail "gatewayd run did not answer /healthz on 127.0.0.1:$http_port"; }
 ok "GET /healthz answered on 127.0.0.1:$http_port"
+# What the unit's ExecReload does: SIGHUP must re-read the registry, not kill the daemon.
+kill -HUP "$daemon_pid"
+reloaded=0
+for _ in $(seq 1 40); do
+  if grep -q 'configuration reloaded' "$work/run.log"; then reloaded=1; break; fi
+  kill -0 "$daemon_pid" 2>/dev/null || break
+  sleep 0.25
+done
+if [ "$reloaded" -ne 1 ] || ! kill -0 "$daemon_pid" 2>/dev/null; then
+  cat "$work/run.log" >&2
+  fail "SIGHUP (the unit's ExecReload) did not reload the configuration$(kill -0 "$daemon_pid" 2>/dev/null || echo '; it killed the daemon')"
+fi
+curl -fsS "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 || fail "/healthz does not answer after SIGHUP"
+ok "SIGHUP reloaded the registry; still serving"
 kill -TERM "$daemon_pid"
 run_status=0
 wait "$daemon_pid" || run_status=$?

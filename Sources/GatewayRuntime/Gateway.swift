@@ -3,6 +3,9 @@ import DeviceModel
 import Foundation
 import Logging
 import Hummingbird
+import HummingbirdTLS
+import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -66,6 +69,8 @@ public final class Gateway: Sendable {
         options.username = settings.username
         options.password = settings.password
         options.caFile = settings.caFile
+        options.certFile = settings.certFile
+        options.keyFile = settings.keyFile
         options.subscriptions = MessageIngest.subscriptions
         options.presenceTopic = "gateway/\(registry.gatewayID)/status"
         options.maxBatchMessages = settings.batchSize
@@ -107,16 +112,22 @@ public final class Gateway: Sendable {
                 storageHealth: storageHealth, clockSuspicion: { clockWatch.suspicion },
                 lastRetentionSweep: { retention.last.withLock { $0?.at } }, reload: reloadHook, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
             )
+            api.authFailures = http.authFailuresPerMinute > 0 ? AuthFailureLimiter(limit: http.authFailuresPerMinute) : nil
             api.push = EventPushIntake(submit: { message in await ingest.submit(message) }, snapshots: snapshots,
                                        maxPushBytes: http.maxPushBytes, maxImageBytes: http.maxImageBytes)
             let boundPort = self.boundPort
-            let application = Application(
-                router: api.router(),
-                configuration: .init(address: .hostname(http.host, port: http.port), serverName: "gatewayd"),
-                onServerRunning: { channel in boundPort.value.store(channel.localAddress?.port ?? 0, ordering: .releasing) },
-                logger: logger
-            )
-            services.append(.init(service: application))
+            let onRunning: @Sendable (any NIOCore.Channel) async -> Void = { channel in
+                boundPort.value.store(channel.localAddress?.port ?? 0, ordering: .releasing)
+            }
+            let serverConfiguration = ApplicationConfiguration(address: .hostname(http.host, port: http.port), serverName: "gatewayd")
+            if let certificate = http.tlsCertificateFile, let key = http.tlsKeyFile {
+                let tls = try Self.serverTLS(certificate: certificate, key: key)
+                services.append(.init(service: Application(router: api.router(), server: try .tls(.http1(), tlsConfiguration: tls),
+                                                           configuration: serverConfiguration, onServerRunning: onRunning, logger: logger)))
+            } else {
+                services.append(.init(service: Application(router: api.router(), configuration: serverConfiguration,
+                                                           onServerRunning: onRunning, logger: logger)))
+            }
         }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services,
@@ -130,6 +141,19 @@ public final class Gateway: Sendable {
             return await self.reload(actor: actor)
         }
 
+    }
+
+    /// TLS for the HTTP API from PEM files; a clear error when they cannot be read.
+    static func serverTLS(certificate: String, key: String) throws(SettingError) -> TLSConfiguration {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+            let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(privateKey))
+            configuration.minimumTLSVersion = .tlsv12
+            return configuration
+        } catch {
+            throw SettingError("--http-tls-cert/--http-tls-key: cannot load \(certificate) / \(key): \(error)")
+        }
     }
 
     public enum ReloadOutcome: Sendable {

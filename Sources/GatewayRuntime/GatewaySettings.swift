@@ -10,6 +10,9 @@ public struct GatewaySettings: Sendable {
     public var username: String?
     public var password: String?
     public var caFile: String?
+    /// mqtts:// client certificate and key (PEM).
+    public var certFile: String?
+    public var keyFile: String?
     /// Overrides the MQTT client id (default `gatewayd-{gateway id}`). Keep it stable: the broker keeps
     /// the persistent session, and the QoS 1 messages queued while we were down, under this id.
     public var clientID: String?

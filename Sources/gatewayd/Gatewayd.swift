@@ -92,6 +92,22 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error. [env: GATEWAYD_LOG_LEVEL, default: info]")
     var logLevel: String?
 
+    @Option(name: .customLong("http-tls-cert"), help: "PEM certificate chain: the HTTP API is served over HTTPS. [env: GATEWAYD_HTTP_TLS_CERT]")
+    var httpTLSCert: String?
+
+    @Option(name: .customLong("http-tls-key"), help: "PEM private key of --http-tls-cert. [env: GATEWAYD_HTTP_TLS_KEY]")
+    var httpTLSKey: String?
+
+    @Option(name: .customLong("mqtt-cert-file"), help: "Client certificate (PEM) for mqtts:// brokers that require one. [env: GATEWAYD_MQTT_CERT_FILE]")
+    var mqttCertFile: String?
+
+    @Option(name: .customLong("mqtt-key-file"), help: "Private key (PEM) of --mqtt-cert-file. [env: GATEWAYD_MQTT_KEY_FILE]")
+    var mqttKeyFile: String?
+
+    @Option(name: .customLong("auth-failures-per-minute"),
+            help: "Failed authentications one address may make per minute before it is answered 429 (0: no limit). [default: 30]")
+    var authFailuresPerMinute: Int?
+
     @Flag(name: .customLong("allow-insecure-permissions"),
           help: "Start even if the database is readable by other local users (it holds residents' data).")
     var allowInsecurePermissions = false
@@ -138,7 +154,21 @@ struct Run: AsyncParsableCommand {
             if let url = messageURL ?? environment["GATEWAYD_MESSAGE_URL"] {
                 settings.messageTarget = DeliveryTarget(kind: .message, url: try checkedURL(url, allowInsecure: allowInsecureDelivery), bearerToken: environment["GATEWAYD_MESSAGE_TOKEN"])
             }
-            if let address = http ?? environment["GATEWAYD_HTTP"] { settings.http = try HTTPServerSettings(address) }
+            if let address = http ?? environment["GATEWAYD_HTTP"] {
+                var server = try HTTPServerSettings(address)
+                server.tlsCertificateFile = httpTLSCert ?? environment["GATEWAYD_HTTP_TLS_CERT"]
+                server.tlsKeyFile = httpTLSKey ?? environment["GATEWAYD_HTTP_TLS_KEY"]
+                if let limit = authFailuresPerMinute { server.authFailuresPerMinute = max(0, limit) }
+                guard (server.tlsCertificateFile == nil) == (server.tlsKeyFile == nil) else {
+                    throw SettingError("--http-tls-cert and --http-tls-key go together")
+                }
+                settings.http = server
+            }
+            settings.certFile = mqttCertFile ?? environment["GATEWAYD_MQTT_CERT_FILE"]
+            settings.keyFile = mqttKeyFile ?? environment["GATEWAYD_MQTT_KEY_FILE"]
+            guard (settings.certFile == nil) == (settings.keyFile == nil) else {
+                throw SettingError("--mqtt-cert-file and --mqtt-key-file go together")
+            }
             settings.snapshotDirectory = snapshotDir ?? environment["GATEWAYD_SNAPSHOT_DIR"]
             if let text = snapshotRetention ?? environment["GATEWAYD_SNAPSHOT_RETENTION"] {
                 guard let seconds = DurationText.seconds(text), seconds >= 3600 else {

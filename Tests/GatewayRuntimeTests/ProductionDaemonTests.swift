@@ -4,6 +4,8 @@ import GRDB
 import LocalBroker
 import AsyncHTTPClient
 import NIOHTTP1
+import NIOSSL
+import NIOCore
 import Testing
 @testable import GatewayRuntime
 #if canImport(Glibc)
@@ -229,6 +231,80 @@ import Glibc
             #expect(try await api.send(.POST, "/api/v1/admin/reload", token: "admin-secret").status == 200)
             await device.disconnect()
             daemon.terminate()
+        }
+    }
+}
+
+/// TLS with a CA made in the test: the HTTP API over HTTPS, and mqtts to a broker that requires a client
+/// certificate.
+@Suite(.serialized) struct TLSTests {
+    /// A CA, a server certificate for 127.0.0.1 and a client certificate, signed by the CA (openssl).
+    static func makeCertificates(in directory: URL) throws {
+        let script = """
+            set -e
+            cd '\(directory.path)'
+            printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=gatewayd-test-ca
+            for name in server client; do
+              openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout $name.key -out $name.csr -subj /CN=127.0.0.1
+              openssl x509 -req -in $name.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out $name.crt -days 2 -extfile san.ext
+            done
+            """
+        let result = try BrokerConfigTests.run("/bin/sh", ["-c", script])
+        guard result.status == 0 else { throw BrokerError("openssl failed: \(result.output)") }
+    }
+
+    @Test func theAPIIsServedOverHTTPSAndTheBrokerIsReachedWithAClientCertificate() async throws {
+        let directory = try TemporaryDirectory.make(prefix: "tls")
+        try Self.makeCertificates(in: directory)
+        let path = { (name: String) in directory.appendingPathComponent(name).path }
+        let broker = try MosquittoBroker(extraConfig: """
+            cafile \(path("ca.crt"))
+            certfile \(path("server.crt"))
+            keyfile \(path("server.key"))
+            require_certificate true
+            """)
+        try broker.start()
+        defer { broker.stop() }
+        let gateway = try RunningGateway(broker: "mqtts://127.0.0.1:\(broker.port)", databasePath: path("g.sqlite"), configure: { settings in
+            settings.caFile = path("ca.crt")
+            settings.certFile = path("client.crt")
+            settings.keyFile = path("client.key")
+            var http = HTTPServerSettings(host: "127.0.0.1", port: 0)
+            http.tlsCertificateFile = path("server.crt")
+            http.tlsKeyFile = path("server.key")
+            settings.http = http
+        })
+        // Connected and subscribed over mutual TLS (start() waits for it).
+        try await gateway.start()
+        let port = try #require(await EscalationLadderTests.eventuallyValue { gateway.gateway.httpPort })
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(path("ca.crt"))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        let response = try await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(port)/healthz"), timeout: .seconds(5))
+        #expect(response.status.code == 200)
+        // Plain HTTP on the HTTPS port gets nothing useful.
+        let plain = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(5))
+        #expect(plain?.status.code != 200)
+        try await client.shutdown()
+        try await gateway.stop()
+    }
+}
+
+/// Guessing tokens or push secrets from one address is slowed down: 429 after the per-minute limit.
+@Suite(.serialized) struct AuthThrottleTests {
+    @Test func repeatedFailedAuthenticationIsAnswered429WithRetryAfter() async throws {
+        try await withHTTPGateway(prefix: "throttle", configure: { settings, _ in
+            settings.http?.authFailuresPerMinute = 5
+        }) { _, api, _, _, _ in
+            for _ in 0..<5 {
+                #expect(try await api.send(.GET, "/api/v1/alerts", token: "guess").status == 401)
+            }
+            let limited = try await api.send(.GET, "/api/v1/alerts", token: "guess")
+            #expect(limited.status == 429)
+            #expect((limited.json["error"] as? [String: Any])?["code"] as? String == "too_many_failed_attempts")
+            // The address is held back on every route until the minute is over, push routes included.
+            #expect(try await api.send(.POST, "/api/v1/push/isapi/door-hik", token: "guess", body: "{}").status == 429)
         }
     }
 }

@@ -40,6 +40,8 @@ public final class AlertService: Service, Sendable, CustomStringConvertible {
         options.username = settings.username
         options.password = settings.password
         options.caFile = settings.caFile
+        options.certFile = settings.certFile
+        options.keyFile = settings.keyFile
         options.subscriptions = [Self.commandSubscription]
         options.maxBatchMessages = 64
         let client = try MosquittoClient(options: options, onPublished: { mid in publisher.acknowledged(mid) })

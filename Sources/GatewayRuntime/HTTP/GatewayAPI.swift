@@ -37,12 +37,17 @@ struct GatewayAPI: Sendable {
     /// `/readyz` and `/metrics` are computed at most once a second.
     let readiness = RecentAnswer<ReadinessAnswer>(maxAge: .seconds(1))
     let metricsText = RecentAnswer<String>(maxAge: .seconds(1))
+    /// Failed authentications per source address (429 past the limit; nil = no limit).
+    var authFailures: AuthFailureLimiter? = AuthFailureLimiter()
 
     /// Page sizes above this are refused (400).
     static let maxPageSize = 200
 
-    func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    func router() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        if let authFailures {
+            router.add(middleware: AuthFailureMiddleware(limiter: authFailures, refused: { [metrics] in metrics.recordAuthThrottled() }))
+        }
         router.get("/healthz") { _, _ in JSONResponse.response(["status": "ok"]) }
         router.get("/readyz") { _, _ in try await ready() }
         router.get("/metrics") { request, _ in
@@ -149,7 +154,7 @@ struct GatewayAPI: Sendable {
         }
     }
 
-    private func workOrderStatus(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    private func workOrderStatus(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let token = try auth.authenticate(request, allowing: [.workorder])
         guard let externalID = context.parameters.get("externalId"), ContactRules.isValidIdentifier(externalID) else {
             throw APIError(.badRequest, code: "invalid_external_id", message: "the external id is not a gateway alert id")
@@ -218,7 +223,7 @@ extension GatewayAPI {
     }
 
     /// A path parameter that must be an identifier (device or alert id).
-    func identifier(_ context: BasicRequestContext, _ name: String) throws -> String {
+    func identifier(_ context: GatewayRequestContext, _ name: String) throws -> String {
         guard let value = context.parameters.get(name), ContactRules.isValidIdentifier(value) else {
             throw APIError(.notFound, code: "not_found", message: "no such \(name)")
         }

@@ -8,6 +8,11 @@ public struct HTTPServerSettings: Sendable, Hashable {
     public var maxPushBytes: Int = 4 * 1024 * 1024
     /// One pushed image may be at most this large; a larger one is refused with the whole push (413).
     public var maxImageBytes: Int = 2 * 1024 * 1024
+    /// HTTPS: a PEM certificate chain and its private key (`--http-tls-cert`, `--http-tls-key`).
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
+    /// Failed authentications (401) one source address may make in a minute before it is answered 429; 0 = no limit.
+    public var authFailuresPerMinute = 30
 
     public init(host: String, port: Int) {
         self.host = host

@@ -5,7 +5,7 @@ import Hummingbird
 /// `/api/v1/alerts`: list (filters `community`, `state`, `severity`, `since`), get with its transitions,
 /// acknowledge, resolve with a note. Role operator.
 extension GatewayAPI {
-    func addAlertRoutes(to router: Router<BasicRequestContext>) {
+    func addAlertRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/v1/alerts") { request, _ in
             _ = try auth.authenticate(request, allowing: [.operator])
             let (limit, offset) = try page(request)
@@ -45,7 +45,7 @@ extension GatewayAPI {
         }
     }
 
-    private func act(_ action: AlertDesk.Action, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func act(_ action: AlertDesk.Action, _ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let token = try auth.authenticate(request, allowing: [.operator])
         let id = try identifier(context, "id")
         let body: AlertActionRequest = request.headers[.contentLength] == "0" ? AlertActionRequest() : try await decodeBody(request)

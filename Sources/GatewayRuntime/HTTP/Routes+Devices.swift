@@ -6,7 +6,7 @@ import Hummingbird
 /// `/api/v1/devices`: list (filters `community`, `type`, `state`, `online`), get, register, update,
 /// decommission, maintenance. Reads: roles installer and operator; changes: installer.
 extension GatewayAPI {
-    func addDeviceRoutes(to router: Router<BasicRequestContext>) {
+    func addDeviceRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/v1/devices") { request, _ in
             _ = try auth.authenticate(request, allowing: [.installer, .operator])
             let (limit, offset) = try page(request)

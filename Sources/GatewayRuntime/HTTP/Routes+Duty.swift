@@ -5,7 +5,7 @@ import Hummingbird
 
 /// The duty ladder over HTTP: who is on duty (phones masked), and the message gateway's replies.
 extension GatewayAPI {
-    func addDutyRoutes(to router: Router<BasicRequestContext>) {
+    func addDutyRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/v1/duty") { request, _ in
             _ = try auth.authenticate(request, allowing: [.operator])
             let at = try request.uri.queryParameters["at"].map { text -> Int64 in

@@ -30,7 +30,7 @@ struct EventPushIntake: Sendable {
 /// Snapshots are stored by content hash before the event is ingested; the answer (200 stored or duplicate,
 /// 400 rejected and dead-lettered) comes only after the event is committed.
 extension GatewayAPI {
-    func addPushRoutes(to router: Router<BasicRequestContext>) {
+    func addPushRoutes(to router: Router<GatewayRequestContext>) {
         guard let push else { return }
         for format in MessageIngest.pushFormats {
             router.post("/api/v1/push/\(format)/{deviceId}") { request, context in
@@ -39,7 +39,7 @@ extension GatewayAPI {
         }
     }
 
-    private func receivePush(format: String, _ request: Request, context: BasicRequestContext, intake: EventPushIntake) async throws -> Response {
+    private func receivePush(format: String, _ request: Request, context: GatewayRequestContext, intake: EventPushIntake) async throws -> Response {
         let deviceID = try authenticateDevice(format: format, request, context: context)
         let received: ByteBuffer
         do {
@@ -133,24 +133,32 @@ extension GatewayAPI {
     }
 
     /// The pushing device, authenticated by its secret; 401 for an unknown device or a wrong secret alike.
-    private func authenticateDevice(format: String, _ request: Request, context: BasicRequestContext) throws -> String {
+    private func authenticateDevice(format: String, _ request: Request, context: GatewayRequestContext) throws -> String {
         let refused = APIError(.unauthorized, code: "unauthorized", message: "unknown device or wrong push secret")
+        // The same work whatever is wrong (unknown device, no push, wrong secret): a timing difference must not
+        // tell a guesser which device ids exist.
+        let presentedDigest = APIToken.hash(String((Self.presentedSecret(request) ?? "").prefix(512)))
         guard let deviceID = context.parameters.get("deviceId"), ContactRules.isValidIdentifier(deviceID),
               let device = host.registry.device(deviceID) else {
+            _ = APIToken.constantTimeEqual(presentedDigest.utf8, Self.decoyDigest.utf8)
             metrics.recordPushRefused(format: format, reason: "unknown_device")
             throw refused
         }
         guard let expected = device.pushSecretSHA256 else {
+            _ = APIToken.constantTimeEqual(presentedDigest.utf8, Self.decoyDigest.utf8)
             metrics.recordPushRefused(format: format, reason: "push_not_enabled")
             throw refused
         }
         guard let presented = Self.presentedSecret(request), presented.utf8.count <= 512,
-              APIToken.constantTimeEqual(APIToken.hash(presented).utf8, expected.utf8) else {
+              APIToken.constantTimeEqual(presentedDigest.utf8, expected.utf8) else {
             metrics.recordPushRefused(format: format, reason: "bad_secret")
             throw refused
         }
         return deviceID
     }
+
+    /// Compared against when there is nothing to compare with, so every refusal costs the same.
+    static let decoyDigest = APIToken.hash("no device has this secret")
 
     static func presentedSecret(_ request: Request) -> String? {
         if let header = request.headers[HTTPField.Name("X-Device-Secret")!], !header.isEmpty { return header }

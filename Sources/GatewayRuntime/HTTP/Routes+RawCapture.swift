@@ -6,7 +6,7 @@ import Hummingbird
 /// instead of its masked shape, for a limited time (`{"duration": "30m"}`, at most 24 h). `GET` shows the
 /// capture, `PUT` starts or extends it, `DELETE` ends it (idempotent); starting and ending are audited.
 extension GatewayAPI {
-    func addRawCaptureRoutes(to router: Router<BasicRequestContext>) {
+    func addRawCaptureRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/v1/devices/{id}/raw-capture") { request, context in
             _ = try auth.authenticate(request, allowing: [.admin])
             let id = try identifier(context, "id")

@@ -6,7 +6,7 @@ import Hummingbird
 /// `GET /api/v1/devices/{id}/events` and `GET /api/v1/dead-letters` (filter `reason`).
 /// Roles installer and operator.
 extension GatewayAPI {
-    func addRecordRoutes(to router: Router<BasicRequestContext>) {
+    func addRecordRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/v1/devices/{id}/events") { request, context in
             _ = try auth.authenticate(request, allowing: [.installer, .operator])
             let id = try identifier(context, "id")

@@ -9,6 +9,9 @@ public struct MQTTOptions: Sendable {
     public var password: String?
     /// CA file for `mqtts://`.
     public var caFile: String?
+    /// mqtts:// client certificate and key (PEM), for brokers that require one.
+    public var certFile: String?
+    public var keyFile: String?
     public var keepAliveSeconds: Int32 = 30
     /// Reconnect backoff: first delay, then growing quadratically up to the maximum.
     public var reconnectDelaySeconds: UInt32 = 1

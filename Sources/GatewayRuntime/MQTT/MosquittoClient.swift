@@ -95,7 +95,7 @@ public final class MosquittoClient: @unchecked Sendable {
         }
         if options.broker.usesTLS {
             let caPath = options.caFile == nil ? "/etc/ssl/certs" : nil
-            try check(mosquitto_tls_set(handle, options.caFile, caPath, nil, nil, nil), "mosquitto_tls_set")
+            try check(mosquitto_tls_set(handle, options.caFile, caPath, options.certFile, options.keyFile, nil), "mosquitto_tls_set")
         }
         if let inflight = options.maxInflightMessages {
             try check(mosquitto_max_inflight_messages_set(handle, inflight), "mosquitto_max_inflight_messages_set")

@@ -64,6 +64,11 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// An HTTP event push refused before ingest (unknown device, bad secret, too large, not an event).
+    func recordAuthThrottled() {
+        registry.makeCounter(descriptor: Self.name("http", "auth_throttled", "total",
+                                                   "Requests answered 429 because their address failed authentication too often")).increment()
+    }
+
     func recordConsoleCommandRefused(reason: String) {
         registry.makeCounter(descriptor: Self.name("console", "commands_refused", "total",
                                                    "Console commands refused for want of a valid operator token, by reason"),

@@ -61,7 +61,7 @@ final class GatewayDaemon: @unchecked Sendable {
         httpPort = try FreePort.find()
         pid = try ChildProcess.spawn(try Self.executable(), [
             "run", "--config", config, "--broker", brokerURL, "--db", databasePath, "--http", "127.0.0.1:\(httpPort)",
-            "--client-id", clientID, "--log-level", "notice",
+            "--client-id", clientID, "--log-level", "notice", "--auth-failures-per-minute", "0",
         ] + extraArguments, output: logPath, environment: environment)
         // Ready, or exited (then there is nothing to wait for).
         let ready = await eventuallyAsync(timeout: .seconds(60)) { [self] in
