@@ -103,7 +103,7 @@ ok "systemd-analyze verify: no output"
 # ── 3. Install ──────────────────────────────────────────────────────────────────────────────────
 step "apt-get install -y --no-install-recommends ./$(basename "$deb")"
 installed=1
-(cd "$work" && apt-get install -y -q --no-install-recommends "./$(basename "$deb")") \
+(cd "$work" && apt-get install -y -q -o Dpkg::Use-Pty=0 --no-install-recommends "./$(basename "$deb")") \
   || fail "apt-get install failed"
 [ "$(package_status)" = "install ok installed" ] || fail "gatewayd is not 'install ok installed' but '$(package_status)'"
 ok "installed $(dpkg-query -W -f='${Version}' gatewayd)"
@@ -212,7 +212,7 @@ expect_stat "600 gatewayd:gatewayd" /var/lib/gatewayd/gateway.sqlite
 
 # ── 4. Purge ────────────────────────────────────────────────────────────────────────────────────
 step "apt-get purge -y gatewayd"
-apt-get purge -y -q gatewayd || fail "apt-get purge failed"
+apt-get purge -y -q -o Dpkg::Use-Pty=0 gatewayd || fail "apt-get purge failed"
 installed=0
 package_present && fail "gatewayd is still known to dpkg after purge: $(package_status)"
 for path in /usr/bin/gatewayd /lib/systemd/system/gatewayd.service /etc/gatewayd /etc/default/gatewayd \

@@ -127,6 +127,8 @@ struct Run: AsyncParsableCommand {
         }
         let logger = Logger(label: "gatewayd")
         FilePermissions.restrictUmask()
+        // A SIGHUP before the reload handler is in place (start-up) must not end the daemon.
+        signal(SIGHUP, SIG_IGN)
         let configPath = config ?? environment["GATEWAYD_CONFIG"] ?? "devices.yaml"
         let configuration: GatewayConfiguration
         do {

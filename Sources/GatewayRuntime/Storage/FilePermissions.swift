@@ -16,9 +16,9 @@ public enum FilePermissions {
     public static func checkDatabase(_ path: String, allowInsecure: Bool) throws(SettingError) -> String? {
         var findings: [String] = []
         for file in [path, path + "-wal", path + "-shm"] {
-            var info = stat()
-            guard stat(file, &info) == 0 else { continue }
-            let mode = info.st_mode & 0o777
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+                  let permissions = attributes[.posixPermissions] as? NSNumber else { continue }
+            let mode = permissions.intValue & 0o777
             if mode & 0o077 != 0 { findings.append("\(file) is mode \(String(mode, radix: 8))") }
         }
         guard !findings.isEmpty else { return nil }
