@@ -41,6 +41,17 @@ import Glibc
             try await allowed.start()
             #expect(allowed.log.contains("allowed by --allow-insecure-permissions"))
             allowed.terminate()
+
+            // Delivery targets carry tokens and phone numbers: http:// to another host is refused …
+            let clear = GatewayDaemon(broker: broker.url, directory: directory, clientID: "gatewayd-perms",
+                                      extraArguments: ["--allow-insecure-permissions", "--message-url", "http://192.0.2.10/send"])
+            await #expect(throws: (any Error).self) { try await clear.start() }
+            #expect(clear.log.contains("delivery targets must be https://"), "\(clear.log.suffix(400))")
+            // … unless it is this machine (a local relay).
+            let relay = GatewayDaemon(broker: broker.url, directory: directory, clientID: "gatewayd-perms",
+                                      extraArguments: ["--allow-insecure-permissions", "--message-url", "http://127.0.0.1:9/send"])
+            try await relay.start()
+            relay.terminate()
         }
     }
 }
