@@ -79,7 +79,9 @@ public enum RegistryLoader {
     static func draft(from text: String, file: String) throws(ConfigFileError) -> (registry: RegistryDraft, top: YAMLRecord, issues: [ValidationIssue]) {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // Every value is read as text here (the validators give it meaning), so no implicit typing: Yams' default
+            // resolver runs regular expressions on every scalar, which was most of the time at 100,000 devices.
+            guard let node = try Yams.compose(yaml: text, Resolver.basic) else {
                 throw ConfigFileError.invalid([ValidationIssue(location: SourceLocation(file: file, line: 1, column: 1),
                                                            path: "", message: "the file is empty")])
             }
