@@ -1,7 +1,6 @@
 import AlertRules
 import DeviceModel
 import Foundation
-import Yams
 
 /// Reads `forwarding:` (work orders per rule, relatives' message limits) and `api_tokens:`.
 ///

@@ -1,7 +1,6 @@
 import AlertRules
 import DeviceModel
 import Foundation
-import Yams
 
 /// Reads `devices.yaml` into a validated ``DeviceRegistry``.
 ///
@@ -77,24 +76,37 @@ public enum RegistryLoader {
 
     /// The YAML turned into drafts, with structural issues (unknown keys, wrong shapes) found on the way.
     static func draft(from text: String, file: String) throws(ConfigFileError) -> (registry: RegistryDraft, top: YAMLRecord, issues: [ValidationIssue]) {
-        let root: Node
+        // libyaml's event stream, not a whole-document tree: the entries of `residents` and `devices` (100,000 in
+        // a district) are read one at a time. No implicit typing either — every value is text until a validator
+        // gives it meaning.
+        var issues: [ValidationIssue] = []
+        var streamedResidents: [ResidentDraft] = [], streamedDevices: [DeviceDraft] = []
+        let root: ConfigNode
         do {
-            // Every value is read as text here (the validators give it meaning), so no implicit typing: Yams' default
-            // resolver runs regular expressions on every scalar, which was most of the time at 100,000 devices.
-            guard let node = try Yams.compose(yaml: text, Resolver.basic) else {
+            let reader = YAMLEventReader(text: text, file: file)
+            guard let node = try reader.read(streaming: ["residents", "devices"], visit: { key, index, node in
+                if key == "residents" {
+                    if let resident = readResident(node, file: file, path: "residents[\(index)]", issues: &issues) {
+                        streamedResidents.append(resident)
+                    }
+                } else if let device = readDevice(node, file: file, path: "devices[\(index)]", issues: &issues) {
+                    streamedDevices.append(device)
+                }
+            }) else {
                 throw ConfigFileError.invalid([ValidationIssue(location: SourceLocation(file: file, line: 1, column: 1),
-                                                           path: "", message: "the file is empty")])
+                                                               path: "", message: "the file is empty")])
             }
             root = node
+        } catch let error as YAMLEventReader.SyntaxError {
+            throw ConfigFileError.syntax(error.location, "invalid YAML: \(error.message)")
         } catch let error as ConfigFileError {
             throw error
-        } catch let error as YamlError {
-            throw syntaxError(error, file: file)
         } catch {
             throw ConfigFileError.syntax(SourceLocation(file: file, line: 1, column: 1), "not valid YAML")
         }
-        var issues: [ValidationIssue] = []
         var draft = RegistryDraft()
+        draft.residents = streamedResidents
+        draft.devices = streamedDevices
         guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences", "forwarding", "api_tokens", "vendor_products", "isapi_event_types", "duty"], issues: &issues) else {
             throw ConfigFileError.invalid(issues)
         }
@@ -137,7 +149,7 @@ public enum RegistryLoader {
         return (draft, top, issues)
     }
 
-    private static func readCommunity(_ node: Node, file: String, path: String, issues: inout [ValidationIssue]) -> CommunityDraft? {
+    private static func readCommunity(_ node: ConfigNode, file: String, path: String, issues: inout [ValidationIssue]) -> CommunityDraft? {
         guard let record = YAMLRecord(node, file: file, path: path, allowedKeys: ["id", "name", "address", "street", "grids"], issues: &issues)
         else { return nil }
         var community = CommunityDraft()
@@ -158,7 +170,7 @@ public enum RegistryLoader {
         return community
     }
 
-    private static func readResident(_ node: Node, file: String, path: String, issues: inout [ValidationIssue]) -> ResidentDraft? {
+    private static func readResident(_ node: ConfigNode, file: String, path: String, issues: inout [ValidationIssue]) -> ResidentDraft? {
         let keys: Set<String> = ["id", "name", "community", "building", "unit", "room", "lives_alone", "relatives"]
         guard let record = YAMLRecord(node, file: file, path: path, allowedKeys: keys, issues: &issues) else { return nil }
         var resident = ResidentDraft()
@@ -188,7 +200,7 @@ public enum RegistryLoader {
         return resident
     }
 
-    private static func readDevice(_ node: Node, file: String, path: String, issues: inout [ValidationIssue]) -> DeviceDraft? {
+    private static func readDevice(_ node: ConfigNode, file: String, path: String, issues: inout [ValidationIssue]) -> DeviceDraft? {
         let keys: Set<String> = [
             "id", "type", "community", "grid", "vendor", "model", "serial", "installer", "state", "resident",
             "building", "unit", "floor", "room", "zone", "report_interval", "binding", "push_secret_sha256",
@@ -222,18 +234,6 @@ public enum RegistryLoader {
             for (key, location) in binding.origins.fields { device.origins.fields["binding.\(key)"] = location }
         }
         return device
-    }
-
-    private static func syntaxError(_ error: YamlError, file: String) -> ConfigFileError {
-        switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
-            let text = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-            return .syntax(SourceLocation(file: file, line: mark.line, column: mark.column), "invalid YAML: \(text)")
-        case let .reader(problem, offset, _, _):
-            return .syntax(SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(problem) at byte \(offset ?? 0)")
-        default:
-            return .syntax(SourceLocation(file: file, line: 1, column: 1), "invalid YAML")
-        }
     }
 }
 

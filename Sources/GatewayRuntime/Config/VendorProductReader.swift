@@ -1,5 +1,4 @@
 import DeviceModel
-import Yams
 
 /// Reads `vendor_products` from devices.yaml: the thing-model mapping of each vendor product, as data.
 ///
@@ -97,7 +96,7 @@ enum VendorProductReader {
     /// The entries of a mapping-valued key in file order, each with its value's location.
     private static func entries(
         _ record: YAMLRecord, _ key: String, file: String, issues: inout [ValidationIssue]
-    ) -> [(String, Node, SourceLocation?)] {
+    ) -> [(String, ConfigNode, SourceLocation?)] {
         guard let node = record.values[key] else { return [] }
         guard case let .mapping(mapping) = node else {
             issues.append(ValidationIssue(location: record.origins.fields[key], path: "\(record.path).\(key)",
@@ -105,7 +104,7 @@ enum VendorProductReader {
             return []
         }
         var seen = Set<String>()
-        var result: [(String, Node, SourceLocation?)] = []
+        var result: [(String, ConfigNode, SourceLocation?)] = []
         for (keyNode, valueNode) in mapping {
             guard let identifier = keyNode.string, !identifier.isEmpty else { continue }
             let location = YAMLRecord.location(of: valueNode, file: file) ?? YAMLRecord.location(of: keyNode, file: file)

@@ -1,10 +1,9 @@
 import DeviceModel
-import Yams
 
 /// Turns YAML nodes into ``DraftRecord``s without knowing what any key means: text, lists and records with
 /// their locations. Duplicate keys are the only thing it reports (YAML allows them; a configuration must not).
 enum YAMLDraft {
-    static func value(_ node: Node, file: String, path: String, issues: inout [ValidationIssue]) -> DraftValue {
+    static func value(_ node: ConfigNode, file: String, path: String, issues: inout [ValidationIssue]) -> DraftValue {
         switch node {
         case let .scalar(scalar):
             if scalar.style == .plain, ["null", "~", ""].contains(scalar.string) { return .empty }
@@ -28,8 +27,6 @@ enum YAMLDraft {
                 record.origins.fields[key] = YAMLRecord.location(of: valueNode, file: file) ?? keyLocation
             }
             return .record(record)
-        case .alias:
-            return .empty
         }
     }
 

@@ -1,7 +1,6 @@
 import AlertRules
 import DeviceModel
 import Foundation
-import Yams
 
 extension YAMLRecord {
     func issue(_ key: String?, _ message: String) -> ValidationIssue {

@@ -1,16 +1,15 @@
 import DeviceModel
-import Yams
 
 /// Reads one YAML mapping as a record: known keys with their locations, unknown or duplicate keys and
 /// values of the wrong shape reported as issues with their `file:line:column`.
 struct YAMLRecord {
     let file: String
     let path: String
-    let node: Node
-    private(set) var values: [String: Node] = [:]
+    let node: ConfigNode
+    private(set) var values: [String: ConfigNode] = [:]
     var origins: FieldOrigins
 
-    init?(_ node: Node, file: String, path: String, allowedKeys: Set<String>, issues: inout [ValidationIssue]) {
+    init?(_ node: ConfigNode, file: String, path: String, allowedKeys: Set<String>, issues: inout [ValidationIssue]) {
         self.file = file
         self.path = path
         self.node = node
@@ -51,7 +50,7 @@ struct YAMLRecord {
     }
 
     /// A list value's items (empty when absent); anything else is an issue.
-    func sequence(_ key: String, issues: inout [ValidationIssue]) -> [Node] {
+    func sequence(_ key: String, issues: inout [ValidationIssue]) -> [ConfigNode] {
         guard let node = values[key] else { return [] }
         guard case let .sequence(sequence) = node else {
             if case let .scalar(scalar) = node, scalar.style == .plain, ["null", "~", ""].contains(scalar.string) { return [] }
@@ -74,7 +73,7 @@ struct YAMLRecord {
         return result
     }
 
-    static func location(of node: Node, file: String) -> SourceLocation? {
+    static func location(of node: ConfigNode, file: String) -> SourceLocation? {
         node.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
     }
 

@@ -1,0 +1,163 @@
+import CYaml
+import DeviceModel
+
+/// Reads a YAML document from libyaml's event stream into ``ConfigNode``s. The top-level mapping's large lists
+/// (`devices`, `residents` — 100,000 entries in a district) are not built as one tree: each entry is composed,
+/// handed to `visit` and dropped, so memory holds one entry at a time instead of the whole file's tree.
+final class YAMLEventReader {
+    struct SyntaxError: Error {
+        var location: SourceLocation
+        var message: String
+    }
+
+    private var parser = yaml_parser_t()
+    private let bytes: UnsafeMutableBufferPointer<UInt8>
+    private let file: String
+    private var anchors: [String: ConfigNode] = [:]
+
+    init(text: String, file: String) {
+        self.file = file
+        var utf8 = Array(text.utf8)
+        bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(utf8.count, 1))
+        _ = bytes.initialize(from: utf8)
+        utf8 = []
+        yaml_parser_initialize(&parser)
+        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+        yaml_parser_set_input_string(&parser, bytes.baseAddress, text.utf8.count)
+    }
+
+    deinit {
+        yaml_parser_delete(&parser)
+        bytes.deallocate()
+    }
+
+    /// The document: the top-level mapping with the `streamed` lists replaced by empty lists (at their place,
+    /// so shape checks still see a list), each of their entries given to `visit(key, index, node)` as it is read.
+    /// `nil` for an empty document.
+    func read(streaming streamed: Set<String>, visit: (String, Int, ConfigNode) -> Void) throws(SyntaxError) -> ConfigNode? {
+        var event = try next()
+        defer { yaml_event_delete(&event) }
+        guard event.type == YAML_STREAM_START_EVENT else { throw problem("expected the start of a YAML stream") }
+        yaml_event_delete(&event)
+        event = try next()
+        if event.type == YAML_STREAM_END_EVENT { return nil }
+        guard event.type == YAML_DOCUMENT_START_EVENT else { throw problem("expected a YAML document") }
+        yaml_event_delete(&event)
+        event = try next()
+        let root: ConfigNode
+        if event.type == YAML_MAPPING_START_EVENT {
+            let mark = Self.mark(event.start_mark)
+            anchor(event.data.mapping_start.anchor, to: nil)
+            var pairs: [(ConfigNode, ConfigNode)] = []
+            while true {
+                yaml_event_delete(&event)
+                event = try next()
+                if event.type == YAML_MAPPING_END_EVENT { break }
+                let key = try compose(&event)
+                yaml_event_delete(&event)
+                event = try next()
+                if let name = key.string, streamed.contains(name), event.type == YAML_SEQUENCE_START_EVENT {
+                    let listMark = Self.mark(event.start_mark)
+                    var index = 0
+                    while true {
+                        yaml_event_delete(&event)
+                        event = try next()
+                        if event.type == YAML_SEQUENCE_END_EVENT { break }
+                        visit(name, index, try compose(&event))
+                        index += 1
+                    }
+                    pairs.append((key, .sequence(.init(items: [], mark: listMark))))
+                } else {
+                    pairs.append((key, try compose(&event)))
+                }
+            }
+            root = .mapping(.init(pairs: pairs, mark: mark))
+        } else {
+            root = try compose(&event)
+        }
+        return root
+    }
+
+    // MARK: - Composition
+
+    /// The node that starts with `event` (consumed up to its end event; `event` holds the last one read).
+    private func compose(_ event: inout yaml_event_t) throws(SyntaxError) -> ConfigNode {
+        let mark = Self.mark(event.start_mark)
+        switch event.type {
+        case YAML_SCALAR_EVENT:
+            let scalar = event.data.scalar
+            let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
+            let style: ConfigNode.Scalar.Style = switch scalar.style {
+            case YAML_PLAIN_SCALAR_STYLE: .plain
+            case YAML_LITERAL_SCALAR_STYLE, YAML_FOLDED_SCALAR_STYLE: .block
+            default: .quoted
+            }
+            let node = ConfigNode.scalar(.init(string: text, style: style, mark: mark))
+            anchor(scalar.anchor, to: node)
+            return node
+        case YAML_SEQUENCE_START_EVENT:
+            let anchorName = event.data.sequence_start.anchor.map { String(cString: $0) }
+            var items: [ConfigNode] = []
+            while true {
+                yaml_event_delete(&event)
+                event = try next()
+                if event.type == YAML_SEQUENCE_END_EVENT { break }
+                items.append(try compose(&event))
+            }
+            let node = ConfigNode.sequence(.init(items: items, mark: mark))
+            if let anchorName { anchors[anchorName] = node }
+            return node
+        case YAML_MAPPING_START_EVENT:
+            let anchorName = event.data.mapping_start.anchor.map { String(cString: $0) }
+            var pairs: [(ConfigNode, ConfigNode)] = []
+            while true {
+                yaml_event_delete(&event)
+                event = try next()
+                if event.type == YAML_MAPPING_END_EVENT { break }
+                let key = try compose(&event)
+                yaml_event_delete(&event)
+                event = try next()
+                pairs.append((key, try compose(&event)))
+            }
+            let node = ConfigNode.mapping(.init(pairs: pairs, mark: mark))
+            if let anchorName { anchors[anchorName] = node }
+            return node
+        case YAML_ALIAS_EVENT:
+            let name = event.data.alias.anchor.map { String(cString: $0) } ?? ""
+            guard let node = anchors[name] else {
+                throw SyntaxError(location: location(mark), message: "unknown alias *\(name)")
+            }
+            return node
+        default:
+            throw SyntaxError(location: location(mark), message: "unexpected YAML event")
+        }
+    }
+
+    private func anchor(_ name: UnsafeMutablePointer<yaml_char_t>?, to node: ConfigNode?) {
+        guard let name, let node else { return }
+        anchors[String(cString: name)] = node
+    }
+
+    private func next() throws(SyntaxError) -> yaml_event_t {
+        var event = yaml_event_t()
+        guard yaml_parser_parse(&parser, &event) == 1 else { throw problem(nil) }
+        return event
+    }
+
+    /// libyaml's own description of what is wrong, where.
+    private func problem(_ fallback: String?) -> SyntaxError {
+        let mark = Self.mark(parser.problem_mark)
+        let problem = parser.problem.map { String(cString: $0) } ?? fallback ?? "not valid YAML"
+        let message = [parser.context.map { String(cString: $0) }, problem].compactMap { $0 }.filter { !$0.isEmpty }
+            .joined(separator: ": ")
+        return SyntaxError(location: location(mark), message: message)
+    }
+
+    private func location(_ mark: ConfigNode.Mark) -> SourceLocation {
+        SourceLocation(file: file, line: mark.line, column: mark.column)
+    }
+
+    private static func mark(_ mark: yaml_mark_t) -> ConfigNode.Mark {
+        ConfigNode.Mark(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    }
+}
