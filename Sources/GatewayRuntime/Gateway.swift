@@ -189,6 +189,8 @@ public final class Gateway: Sendable {
             logger.error("reload failed; the configuration in force is kept", metadata: ["error": "\(error)"])
             return .refused([ValidationIssue(location: nil, path: "", message: "could not apply: \(error)")])
         }
+        // The old configuration and engine index are garbage now: hand the memory back (glibc keeps it otherwise).
+        MemoryRelease.returnFreedMemory()
         let summary = "\(fresh.registry.devices.count) devices, \(fresh.ruleBook.rules.count) rules, \(fresh.apiTokens.count) tokens"
         logger.notice("configuration reloaded", metadata: ["reload.actor": "\(actor)", "reload.summary": "\(summary)"])
         return .reloaded(summary)

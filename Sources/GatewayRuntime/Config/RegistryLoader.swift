@@ -83,8 +83,8 @@ public enum RegistryLoader {
         var streamedResidents: [ResidentDraft] = [], streamedDevices: [DeviceDraft] = []
         let root: ConfigNode
         do {
-            let reader = YAMLEventReader(text: text, file: file)
-            guard let node = try reader.read(streaming: ["residents", "devices"], visit: { key, index, node in
+            let composed = try YAMLEventReader.withReader(text: text, file: file) { reader in
+                try reader.read(streaming: ["residents", "devices"], visit: { key, index, node in
                 if key == "residents" {
                     if let resident = readResident(node, file: file, path: "residents[\(index)]", issues: &issues) {
                         streamedResidents.append(resident)
@@ -92,7 +92,9 @@ public enum RegistryLoader {
                 } else if let device = readDevice(node, file: file, path: "devices[\(index)]", issues: &issues) {
                     streamedDevices.append(device)
                 }
-            }) else {
+                })
+            }
+            guard let node = composed else {
                 throw ConfigFileError.invalid([ValidationIssue(location: SourceLocation(file: file, line: 1, column: 1),
                                                                path: "", message: "the file is empty")])
             }
@@ -231,7 +233,7 @@ public enum RegistryLoader {
             device.binding = BindingDraft(vendorProtocol: binding.scalar("protocol", issues: &issues),
                                           product: binding.scalar("product", issues: &issues),
                                           name: binding.scalar("name", issues: &issues))
-            for (key, location) in binding.origins.fields { device.origins.fields["binding.\(key)"] = location }
+            for (key, location) in binding.origins.fields { device.origins.set("binding.\(key)", location) }
         }
         return device
     }

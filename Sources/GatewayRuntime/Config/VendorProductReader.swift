@@ -34,7 +34,7 @@ enum VendorProductReader {
                 switch valueNode {
                 case let .scalar(scalar):
                     property.metric = scalar.string
-                    property.origins.fields["metric"] = location
+                    property.origins.set("metric", location)
                 case .mapping:
                     guard let mapping = YAMLRecord(valueNode, file: file, path: "\(path).properties.\(identifier)",
                                                    allowedKeys: ["metric", "scale", "events"], issues: &issues) else { continue }
@@ -99,7 +99,7 @@ enum VendorProductReader {
     ) -> [(String, ConfigNode, SourceLocation?)] {
         guard let node = record.values[key] else { return [] }
         guard case let .mapping(mapping) = node else {
-            issues.append(ValidationIssue(location: record.origins.fields[key], path: "\(record.path).\(key)",
+            issues.append(ValidationIssue(location: record.origins[key], path: "\(record.path).\(key)",
                                           message: "expected a mapping of identifiers"))
             return []
         }

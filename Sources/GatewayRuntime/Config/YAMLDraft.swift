@@ -24,7 +24,7 @@ enum YAMLDraft {
                 }
                 record.values[key] = value(valueNode, file: file, path: childPath, issues: &issues)
                 record.keyOrigins[key] = keyLocation
-                record.origins.fields[key] = YAMLRecord.location(of: valueNode, file: file) ?? keyLocation
+                record.origins.set(key, YAMLRecord.location(of: valueNode, file: file) ?? keyLocation)
             }
             return .record(record)
         }
@@ -36,8 +36,8 @@ enum YAMLDraft {
         for key in keys.sorted() {
             guard let node = top.values[key] else { continue }
             record.values[key] = value(node, file: top.file, path: key, issues: &issues)
-            record.origins.fields[key] = top.origins.fields[key]
-            record.keyOrigins[key] = top.origins.fields[key]
+            record.origins.set(key, top.origins[key])
+            record.keyOrigins[key] = top.origins[key]
         }
         return record
     }

@@ -11,24 +11,30 @@ final class YAMLEventReader {
     }
 
     private var parser = yaml_parser_t()
-    private let bytes: UnsafeMutableBufferPointer<UInt8>
     private let file: String
     private var anchors: [String: ConfigNode] = [:]
 
-    init(text: String, file: String) {
+    /// Reads `text` in place (no copy): `body` runs while its bytes are borrowed.
+    static func withReader<T>(text: String, file: String, _ body: (YAMLEventReader) throws -> T) rethrows -> T {
+        var text = text
+        // libyaml wants a non-null input even when there is nothing to read.
+        if text.isEmpty { text = "\n" }
+        text.makeContiguousUTF8()
+        return try text.utf8.withContiguousStorageIfAvailable { bytes in
+            let reader = YAMLEventReader(bytes: bytes, file: file)
+            return try body(reader)
+        }!
+    }
+
+    private init(bytes: UnsafeBufferPointer<UInt8>, file: String) {
         self.file = file
-        var utf8 = Array(text.utf8)
-        bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(utf8.count, 1))
-        _ = bytes.initialize(from: utf8)
-        utf8 = []
         yaml_parser_initialize(&parser)
         yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-        yaml_parser_set_input_string(&parser, bytes.baseAddress, text.utf8.count)
+        yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
     }
 
     deinit {
         yaml_parser_delete(&parser)
-        bytes.deallocate()
     }
 
     /// The document: the top-level mapping with the `streamed` lists replaced by empty lists (at their place,

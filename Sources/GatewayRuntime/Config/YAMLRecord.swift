@@ -32,7 +32,7 @@ struct YAMLRecord {
                 continue
             }
             values[key] = valueNode
-            origins.fields[key] = Self.location(of: valueNode, file: file) ?? keyLocation
+            origins.set(key, Self.location(of: valueNode, file: file) ?? keyLocation)
         }
     }
 
@@ -44,7 +44,7 @@ struct YAMLRecord {
             if scalar.style == .plain, ["null", "~", ""].contains(scalar.string) { return nil }
             return scalar.string
         default:
-            issues.append(ValidationIssue(location: origins.fields[key], path: "\(path).\(key)", message: "expected a single value"))
+            issues.append(ValidationIssue(location: origins[key], path: "\(path).\(key)", message: "expected a single value"))
             return nil
         }
     }
@@ -54,7 +54,7 @@ struct YAMLRecord {
         guard let node = values[key] else { return [] }
         guard case let .sequence(sequence) = node else {
             if case let .scalar(scalar) = node, scalar.style == .plain, ["null", "~", ""].contains(scalar.string) { return [] }
-            issues.append(ValidationIssue(location: origins.fields[key], path: "\(path).\(key)", message: "expected a list"))
+            issues.append(ValidationIssue(location: origins[key], path: "\(path).\(key)", message: "expected a list"))
             return []
         }
         return Array(sequence)
