@@ -46,6 +46,12 @@ public struct Alert: Sendable, Hashable, Codable {
     public var notified: [DutyNotice]?
 
     public var isOpen: Bool { state != .resolved }
+
+    /// The notices an alert carries: the latest `limit` (reminders repeat at the street; the whole history is in
+    /// the audit trail), so its JSON stays small.
+    public static func latestNotices(_ notices: [DutyNotice], limit: Int = 30) -> [DutyNotice] {
+        notices.count > limit ? Array(notices.suffix(limit)) : notices
+    }
 }
 
 /// What an alert turned out to be, recorded when a person resolves it; the monthly report counts them.

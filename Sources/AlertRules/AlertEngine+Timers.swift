@@ -51,11 +51,13 @@ extension AlertEngine {
                 transitions.append(resolve(&alert, actor: "system", reason: "condition stayed clear after flapping", now: now))
                 continue
             }
-            if alert.state == .acknowledged {
+            // A relative's "收到" means they know, not that the community has it in hand: the ladder goes on.
+            let acknowledgedByRelative = alert.acknowledgedBy?.hasPrefix("relative:") ?? false
+            if alert.state == .acknowledged, !acknowledgedByRelative {
                 remindOrEscalate(&alert, now: now, into: &transitions)
                 continue
             }
-            guard alert.state == .open else { continue }
+            guard alert.state == .open || acknowledgedByRelative else { continue }
             let policy = ruleBook.rule(alert.rule)?.escalation ?? EscalationPolicy.default(for: alert.severity)
             let level = policy.level(openedAt: alert.openedAt, now: now)
             if level > alert.escalationLevel {

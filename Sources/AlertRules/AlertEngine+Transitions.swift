@@ -53,7 +53,7 @@ extension AlertEngine {
     /// Records who on the duty ladder was told of an open alert (the shell decides from the roster).
     public mutating func recordNotified(_ notices: [DutyNotice], alertID: String) {
         guard !notices.isEmpty, var alert = state.alerts[alertID] else { return }
-        alert.notified = (alert.notified ?? []) + notices
+        alert.notified = Alert.latestNotices((alert.notified ?? []) + notices)
         state.alerts[alertID] = alert
     }
 

@@ -15,7 +15,10 @@ import UnixSignals
 /// client disconnects first, ingest then drains everything already received into SQLite, and the alert
 /// service last flushes the resulting publications and stops.
 public final class Gateway: Sendable {
-    public let configuration: GatewayConfiguration
+    /// The configuration in force (as started, or as last reloaded).
+    public var configuration: GatewayConfiguration { alerts.host.configuration }
+    /// The gateway id (fixed for the process: a reload may not change it).
+    private let gatewayID: String
     /// The live registry: devices.yaml plus run-time registrations and commissioning.
     public var registry: DeviceRegistry { alerts.host.registry }
     public let database: StoragePool
@@ -44,7 +47,7 @@ public final class Gateway: Sendable {
         clock: @escaping @Sendable () -> Int64 = Gateway.wallClockMillis,
         handleSignals: Bool = true
     ) throws {
-        self.configuration = configuration
+        gatewayID = configuration.registry.gatewayID
         self.settings = settings
         self.clock = clock
         self.handleSignals = handleSignals
@@ -59,7 +62,7 @@ public final class Gateway: Sendable {
                                   metrics: metrics)
         delivery = targets.isEmpty ? nil
             : DeliveryService(targets: targets, database: database, bell: host.deliveryBell, clock: clock, logger: logger,
-                              retryHorizonSeconds: configuration.forwarding.retryHorizonSeconds)
+                              retryHorizonSeconds: { host.configuration.forwarding.retryHorizonSeconds })
         let retention = RetentionService(store: RetentionStore(database: database), policy: { host.configuration.retention }, clock: clock,
                                          logger: logger)
         self.retention = retention
@@ -178,7 +181,7 @@ public final class Gateway: Sendable {
             for issue in error.issues { logger.error("\(issue.description)") }
             return .refused(error.issues)
         }
-        guard fresh.registry.gatewayID == configuration.registry.gatewayID else {
+        guard fresh.registry.gatewayID == gatewayID else {
             let issue = ValidationIssue(location: nil, path: "gateway.id", message: "the gateway id cannot change on a reload: restart instead")
             logger.error("reload refused: \(issue.message)")
             return .refused([issue])

@@ -332,6 +332,8 @@ import Testing
             #expect(reply.json["status"] as? String == "acknowledged")
             #expect(reply.json["actor"] as? String == "relative:138****1234")
             #expect(try rig.alertBody(id)?.acknowledgedBy == "relative:138****1234")
+            // The relative knows; the community has not taken it: the ladder goes on.
+            #expect(try await rig.tick(at: t0 + 180_000).map(\.kind) == [.escalated])
             let denied = try await api.send(.POST, "/api/v1/messages/inbound", token: "console-secret",
                                             body: #"{"from": "13812341234", "text": "1"}"#)
             #expect(denied.status == 403)

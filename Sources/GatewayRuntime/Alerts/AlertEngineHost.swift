@@ -102,7 +102,7 @@ public final class AlertEngineHost: Sendable {
                         planned += deliveries.map { ($0, transition.at) }
                         let notices = deliveries.flatMap(\.notices)
                         let id = transition.alert.id
-                        let all = (notifiedSoFar[id] ?? transition.alert.notified ?? []) + notices
+                        let all = Alert.latestNotices((notifiedSoFar[id] ?? transition.alert.notified ?? []) + notices)
                         if !all.isEmpty { outcome.1[index].alert.notified = all }
                         notifiedSoFar[id] = all
                         guard !notices.isEmpty else { continue }

@@ -27,11 +27,28 @@ public enum RegistryLoader {
     /// Reads registry and rules. See ``RuleBookLoader`` for the `settings`, `rules`, `overrides` and
     /// `silences` sections.
     public static func loadConfiguration(path: String) throws(ConfigFileError) -> GatewayConfiguration {
-        try parseConfiguration(try read(path: path), file: path)
+        try parseConfiguration({ () throws(ConfigFileError) -> String in try read(path: path) }, file: path)
     }
 
     public static func parseConfiguration(_ text: String, file: String) throws(ConfigFileError) -> GatewayConfiguration {
-        let (draft, top, structuralIssues) = try draft(from: text, file: file)
+        try parseConfiguration({ () throws(ConfigFileError) -> String in text }, file: file)
+    }
+
+    /// A valid file needs no positions: the first reading keeps none for the (many) residents and devices, and the
+    /// text is let go once read. Only when something is wrong is the file read again with every field's
+    /// file:line:column, to say where.
+    private static func parseConfiguration(_ source: () throws(ConfigFileError) -> String, file: String) throws(ConfigFileError)
+        -> GatewayConfiguration {
+        do {
+            return try parseConfiguration(source, file: file, positions: false)
+        } catch {
+            return try parseConfiguration(source, file: file, positions: true)
+        }
+    }
+
+    private static func parseConfiguration(_ source: () throws(ConfigFileError) -> String, file: String, positions: Bool)
+        throws(ConfigFileError) -> GatewayConfiguration {
+        let (draft, top, structuralIssues) = try draft(from: try source(), file: file, positions: positions)
         var issues = structuralIssues
         var registry: DeviceRegistry?
         do {
@@ -75,7 +92,10 @@ public enum RegistryLoader {
     }
 
     /// The YAML turned into drafts, with structural issues (unknown keys, wrong shapes) found on the way.
-    static func draft(from text: String, file: String) throws(ConfigFileError) -> (registry: RegistryDraft, top: YAMLRecord, issues: [ValidationIssue]) {
+    /// `positions: false` drops the field positions of residents and devices as soon as each is read (memory at
+    /// 100,000 devices); their diagnostics then name the path only.
+    static func draft(from text: String, file: String, positions: Bool = true) throws(ConfigFileError)
+        -> (registry: RegistryDraft, top: YAMLRecord, issues: [ValidationIssue]) {
         // libyaml's event stream, not a whole-document tree: the entries of `residents` and `devices` (100,000 in
         // a district) are read one at a time. No implicit typing either — every value is text until a validator
         // gives it meaning.
@@ -86,10 +106,15 @@ public enum RegistryLoader {
             let composed = try YAMLEventReader.withReader(text: text, file: file) { reader in
                 try reader.read(streaming: ["residents", "devices"], visit: { key, index, node in
                 if key == "residents" {
-                    if let resident = readResident(node, file: file, path: "residents[\(index)]", issues: &issues) {
+                    if var resident = readResident(node, file: file, path: "residents[\(index)]", issues: &issues) {
+                        if !positions {
+                            resident.origins = FieldOrigins()
+                            for relative in resident.relatives.indices { resident.relatives[relative].origins = FieldOrigins() }
+                        }
                         streamedResidents.append(resident)
                     }
-                } else if let device = readDevice(node, file: file, path: "devices[\(index)]", issues: &issues) {
+                } else if var device = readDevice(node, file: file, path: "devices[\(index)]", issues: &issues) {
+                    if !positions { device.origins = FieldOrigins() }
                     streamedDevices.append(device)
                 }
                 })

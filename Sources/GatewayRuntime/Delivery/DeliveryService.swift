@@ -19,14 +19,14 @@ public final class DeliveryService: Service, Sendable, CustomStringConvertible {
     let clock: @Sendable () -> Int64
     let logger: Logger
     let client: HTTPClient
-    /// A delivery still failing this long after it was queued is `expired` instead of retried.
-    let retryHorizonMillis: Int64
+    /// A delivery still failing this long after it was queued is `expired` instead of retried (as configured now).
+    let retryHorizonSeconds: @Sendable () -> Int
     private let store = DeliveryStore()
     private let stopping = StopFlag()
 
     init(targets: [DeliveryTarget], database: StoragePool, bell: Doorbell, clock: @escaping @Sendable () -> Int64, logger: Logger,
-         retryHorizonSeconds: Int = 86_400) {
-        self.retryHorizonMillis = Int64(retryHorizonSeconds) * 1000
+         retryHorizonSeconds: @escaping @Sendable () -> Int = { 86_400 }) {
+        self.retryHorizonSeconds = retryHorizonSeconds
         self.targets = targets
         self.database = database
         self.bell = bell
@@ -123,7 +123,7 @@ public final class DeliveryService: Service, Sendable, CustomStringConvertible {
             "delivery.id": "\(row.id)", "delivery.kind": "\(row.kind)", "alert.id": "\(row.alertID)",
             "http.status": "\(status.map(String.init) ?? "-")", "delivery.attempt": "\(row.attempts + 1)",
         ]
-        let horizon = retryHorizonMillis
+        let horizon = Int64(retryHorizonSeconds()) * 1000
         var expired = false
         do {
             expired = try await StorageAccess.write(database) { [store] db -> Bool in

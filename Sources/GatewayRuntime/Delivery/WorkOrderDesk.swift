@@ -31,7 +31,8 @@ public struct WorkOrderDesk: Sendable {
             let orders = WorkOrderStore()
             guard let current = try orders.status(of: externalID, in: db) else { throw StatusError.unknownWorkOrder }
             let alertState = engine.state.alerts[externalID]?.state.rawValue ?? "resolved"
-            if current == WorkOrderStatus.closed.rawValue {
+            // Closed, or cancelled here (a false alarm): nothing moves it again.
+            if current == WorkOrderStatus.closed.rawValue || current == "cancelled" {
                 return (StatusReply(externalID: externalID, status: current, alertState: alertState), [])
             }
             try orders.record(status: status.rawValue, workOrderID: workOrderID, actor: actor, note: note, alertID: externalID,

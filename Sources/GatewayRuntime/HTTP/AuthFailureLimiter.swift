@@ -27,7 +27,11 @@ final class AuthFailureLimiter: Sendable {
 
     func failed(_ source: String, now: ContinuousClock.Instant = .now) {
         failures.withLock { table in
-            if table.count > 10_000 { table = table.filter { now - $0.value.start < window } }
+            if table.count > 10_000 {
+                table = table.filter { now - $0.value.start < window }
+                // Still full (addresses rotating faster than the window): start over rather than grow without bound.
+                if table.count > 10_000 { table.removeAll(keepingCapacity: true) }
+            }
             if let entry = table[source], now - entry.start < window {
                 table[source] = (entry.start, entry.count + 1)
             } else {

@@ -4,7 +4,8 @@ import Foundation
 
 /// Replies from relatives and duty staff, posted by the message gateway: `1` or `收到` acknowledges the alert of
 /// the latest message sent to that number (or WeChat OpenID) in the last 24 hours, as that person — a relative
-/// masked (`relative:138****8000`), duty staff by roster id (`duty:gw-li`).
+/// masked (`relative:138****8000`), duty staff by roster id (`duty:gw-li`). A relative's acknowledgement does not stop
+/// the escalation ladder (they know; the community may not have it in hand yet); duty staff's does.
 public struct InboundReplyDesk: Sendable {
     let database: StoragePool
     let alerts: AlertDesk
@@ -21,7 +22,7 @@ public struct InboundReplyDesk: Sendable {
     }
 
     /// Words that acknowledge (after trimming spaces and punctuation).
-    static let acknowledgements: Set<String> = ["1", "收到", "好", "已收到", "确认", "ok", "OK"]
+    static let acknowledgements: Set<String> = ["1", "收到"]
 
     public func handle(from sender: String, text: String, now: Int64) async throws -> Outcome {
         let word = text.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))

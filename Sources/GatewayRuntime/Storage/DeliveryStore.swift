@@ -106,15 +106,17 @@ struct DeliveryStore: Sendable {
         return rows.count
     }
 
-    /// Leases up to `limit` due deliveries of `target`, oldest first, at most one per alert and recipient (each
-    /// recipient's messages of one alert in order; one failing recipient never holds up another):
+    /// Leases up to `limit` due deliveries of `target`, oldest first, at most one per alert, recipient and channel
+    /// (each recipient's messages of one alert in order; one failing recipient — or a voice provider refusing a
+    /// call — never holds up another, nor the SMS to the same number):
     /// their next attempt moves to `leaseUntil`, so a crash mid-send retries them after the lease.
     func lease(target: PlannedDelivery.Target, now: Int64, leaseUntil: Int64, limit: Int, in db: Database) throws -> [Row] {
         let rows = try GRDB.Row.fetchAll(db, sql: """
             SELECT id, idempotency_key, target, kind, alert_id, path, body, attempts FROM deliveries d
             WHERE d.state = 'pending' AND d.target = ? AND d.next_attempt_at <= ?
               AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.alert_id = d.alert_id AND e.target = d.target
-                              AND e.recipient IS d.recipient AND e.state = 'pending' AND e.id < d.id)
+                              AND e.recipient IS d.recipient AND e.state = 'pending' AND e.id < d.id
+                              AND json_extract(e.body, '$.channel') IS json_extract(d.body, '$.channel'))
             ORDER BY d.id LIMIT ?
             """, arguments: [target.rawValue, now, limit])
         var leased: [Row] = []

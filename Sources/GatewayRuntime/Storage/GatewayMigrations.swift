@@ -274,7 +274,12 @@ public enum GatewayMigrations {
             try db.execute(sql: """
                 ALTER TABLE work_orders ADD COLUMN supervisions INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE work_orders ADD COLUMN next_supervision_at INTEGER;
-                UPDATE work_orders SET supervisions = 1 WHERE supervised_at IS NOT NULL;
+                UPDATE work_orders SET supervisions = 1, next_supervision_at = supervised_at + MAX(60000, (deadline_at - created_at) / 2)
+                    WHERE supervised_at IS NOT NULL;
+                -- Alerts resolved before this version never closed their work orders here: they are closed now, so
+                -- they are not supervised again.
+                UPDATE work_orders SET status = 'closed'
+                    WHERE status NOT IN ('closed', 'cancelled') AND alert_id IN (SELECT id FROM alerts WHERE state = 'resolved');
                 CREATE INDEX deliveries_held ON deliveries (next_attempt_at) WHERE state = 'held';
                 CREATE INDEX deliveries_by_alert_recipient ON deliveries (alert_id, target, recipient, id) WHERE state = 'pending';
                 """)

@@ -51,6 +51,7 @@ struct WorkOrderStore: Sendable {
         let rows = try Row.fetchAll(db, sql: """
             SELECT alert_id, community, external_ref, status, deadline_at, created_at, supervisions FROM work_orders
             WHERE status NOT IN ('closed', 'cancelled') AND COALESCE(next_supervision_at, deadline_at) <= ?
+              AND EXISTS (SELECT 1 FROM alerts a WHERE a.id = work_orders.alert_id AND a.state != 'resolved')
             ORDER BY deadline_at LIMIT 200
             """, arguments: [now])
         var overdue: [Overdue] = []
