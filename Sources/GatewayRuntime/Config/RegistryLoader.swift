@@ -197,9 +197,17 @@ public enum RegistryLoader {
         return community
     }
 
+    // The keys of the records read 100,000 times: built once.
+    private static let residentKeys: Set<String> = ["id", "name", "community", "building", "unit", "room", "lives_alone", "relatives"]
+    private static let relativeKeys: Set<String> = ["name", "relation", "phone", "wechat_openid", "channels", "notify"]
+    private static let deviceKeys: Set<String> = [
+        "id", "type", "community", "grid", "vendor", "model", "serial", "installer", "state", "resident",
+        "building", "unit", "floor", "room", "zone", "report_interval", "binding", "push_secret_sha256",
+    ]
+    private static let bindingKeys: Set<String> = ["protocol", "product", "name"]
+
     private static func readResident(_ node: ConfigNode, file: String, path: String, issues: inout [ValidationIssue]) -> ResidentDraft? {
-        let keys: Set<String> = ["id", "name", "community", "building", "unit", "room", "lives_alone", "relatives"]
-        guard let record = YAMLRecord(node, file: file, path: path, allowedKeys: keys, issues: &issues) else { return nil }
+        guard let record = YAMLRecord(node, file: file, path: path, allowedKeys: residentKeys, issues: &issues) else { return nil }
         var resident = ResidentDraft()
         resident.id = record.scalar("id", issues: &issues)
         resident.name = record.scalar("name", issues: &issues)
@@ -210,7 +218,6 @@ public enum RegistryLoader {
         resident.livesAlone = record.scalar("lives_alone", issues: &issues)
         resident.origins = record.origins
         for (index, relativeNode) in record.sequence("relatives", issues: &issues).enumerated() {
-            let relativeKeys: Set<String> = ["name", "relation", "phone", "wechat_openid", "channels", "notify"]
             guard let relativeRecord = YAMLRecord(relativeNode, file: file, path: "\(path).relatives[\(index)]",
                                                   allowedKeys: relativeKeys, issues: &issues)
             else { continue }
@@ -228,11 +235,7 @@ public enum RegistryLoader {
     }
 
     private static func readDevice(_ node: ConfigNode, file: String, path: String, issues: inout [ValidationIssue]) -> DeviceDraft? {
-        let keys: Set<String> = [
-            "id", "type", "community", "grid", "vendor", "model", "serial", "installer", "state", "resident",
-            "building", "unit", "floor", "room", "zone", "report_interval", "binding", "push_secret_sha256",
-        ]
-        guard let record = YAMLRecord(node, file: file, path: path, allowedKeys: keys, issues: &issues) else { return nil }
+        guard let record = YAMLRecord(node, file: file, path: path, allowedKeys: deviceKeys, issues: &issues) else { return nil }
         var device = DeviceDraft()
         device.id = record.scalar("id", issues: &issues)
         device.type = record.scalar("type", issues: &issues)
@@ -253,7 +256,7 @@ public enum RegistryLoader {
         device.pushSecretSHA256 = record.scalar("push_secret_sha256", issues: &issues)
         device.origins = record.origins
         if let bindingNode = record.values["binding"],
-           let binding = YAMLRecord(bindingNode, file: file, path: "\(path).binding", allowedKeys: ["protocol", "product", "name"],
+           let binding = YAMLRecord(bindingNode, file: file, path: "\(path).binding", allowedKeys: bindingKeys,
                                     issues: &issues) {
             device.binding = BindingDraft(vendorProtocol: binding.scalar("protocol", issues: &issues),
                                           product: binding.scalar("product", issues: &issues),

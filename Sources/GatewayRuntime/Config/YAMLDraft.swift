@@ -6,7 +6,7 @@ enum YAMLDraft {
     static func value(_ node: ConfigNode, file: String, path: String, issues: inout [ValidationIssue]) -> DraftValue {
         switch node {
         case let .scalar(scalar):
-            if scalar.style == .plain, ["null", "~", ""].contains(scalar.string) { return .empty }
+            if scalar.style == .plain, YAMLRecord.isNull(scalar.string) { return .empty }
             return .text(scalar.string)
         case let .sequence(sequence):
             return .list(sequence.enumerated().map { index, item in

@@ -18,6 +18,7 @@ struct YAMLRecord {
             issues.append(ValidationIssue(location: origins.record, path: path, message: "expected a mapping of keys to values"))
             return nil
         }
+        values.reserveCapacity(mapping.pairs.count)
         for (keyNode, valueNode) in mapping {
             guard let key = keyNode.string else { continue }
             let keyLocation = Self.location(of: keyNode, file: file)
@@ -41,7 +42,7 @@ struct YAMLRecord {
         guard let node = values[key] else { return nil }
         switch node {
         case let .scalar(scalar):
-            if scalar.style == .plain, ["null", "~", ""].contains(scalar.string) { return nil }
+            if scalar.style == .plain, Self.isNull(scalar.string) { return nil }
             return scalar.string
         default:
             issues.append(ValidationIssue(location: origins[key], path: "\(path).\(key)", message: "expected a single value"))
@@ -53,7 +54,7 @@ struct YAMLRecord {
     func sequence(_ key: String, issues: inout [ValidationIssue]) -> [ConfigNode] {
         guard let node = values[key] else { return [] }
         guard case let .sequence(sequence) = node else {
-            if case let .scalar(scalar) = node, scalar.style == .plain, ["null", "~", ""].contains(scalar.string) { return [] }
+            if case let .scalar(scalar) = node, scalar.style == .plain, Self.isNull(scalar.string) { return [] }
             issues.append(ValidationIssue(location: origins[key], path: "\(path).\(key)", message: "expected a list"))
             return []
         }
@@ -72,6 +73,9 @@ struct YAMLRecord {
         }
         return result
     }
+
+    /// `null`, `~` or nothing, written plain: no value.
+    static func isNull(_ text: String) -> Bool { text.isEmpty || text == "null" || text == "~" }
 
     static func location(of node: ConfigNode, file: String) -> SourceLocation? {
         node.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
