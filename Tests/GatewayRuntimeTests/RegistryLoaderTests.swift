@@ -106,6 +106,38 @@ import Testing
         #expect(lines.contains("rules.yaml:29:60: error: silences[0].until: `until` must be after `from`"))
     }
 
+    @Test func fleetsCanLiveInIncludedFilesWithTheirOwnLocations() throws {
+        let directory = try TemporaryDirectory.make(prefix: "include")
+        let site = directory.appendingPathComponent("devices.yaml")
+        try (TestRegistry.yaml + "\ninclude: [fleet/*.yaml]\n").write(to: site, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("fleet"), withIntermediateDirectories: true)
+        try """
+            residents:
+              - {id: res-9, name: 王芳, community: xingfuli, building: "5", room: "302", relatives: [{name: 王强, relation: 儿子, phone: "13812349999"}]}
+            devices:
+              - {id: band-9, type: wristband, community: xingfuli, grid: "330106005001", building: "5", room: "302", vendor: V, model: M, serial: S99, installer: inst-wang, resident: res-9}
+            """.write(to: directory.appendingPathComponent("fleet/a.yaml"), atomically: true, encoding: .utf8)
+        try """
+            devices:
+              - {id: band-10, type: wristbnd, community: xingfuli, grid: "330106005001", zone: z, vendor: V, model: M, serial: S100, installer: inst-wang}
+            gateway: {id: not-here}
+            """.write(to: directory.appendingPathComponent("fleet/b.yaml"), atomically: true, encoding: .utf8)
+        let error = #expect(throws: ConfigFileError.self) { try RegistryLoader.loadConfiguration(path: site.path) }
+        let lines = error?.issues.map(\.description) ?? []
+        let b = directory.appendingPathComponent("fleet/b.yaml").path
+        #expect(lines.contains { $0.hasPrefix("\(b):2:25: error: devices[") && $0.contains(".type: unknown device type \"wristbnd\"") },
+                "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("\(b):3:1: error: gateway: unknown key `gateway`") }, "\(lines)")
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("fleet/b.yaml"))
+        let configuration = try RegistryLoader.loadConfiguration(path: site.path)
+        #expect(configuration.registry.device("band-9")?.resident == "res-9")
+        #expect(configuration.registry.device("band-1") != nil)
+        // A pattern that matches nothing is an error: a fleet must not vanish silently.
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("fleet/a.yaml"))
+        let empty = #expect(throws: ConfigFileError.self) { try RegistryLoader.loadConfiguration(path: site.path) }
+        #expect(empty?.issues.contains { $0.message == "no file matches \"fleet/*.yaml\"" } == true)
+    }
+
     @Test func aYAMLSyntaxErrorSaysWhere() {
         let error = #expect(throws: ConfigFileError.self) {
             try RegistryLoader.parse("gateway:\n  id: [gw\ndevices: []\n", file: "broken.yaml")

@@ -21,6 +21,7 @@ import Foundation
 ///   ``VendorProductReader``.
 /// - `isapi_event_types`: analytics `eventType` name → event (or `{event, ends_with}`), beside the
 ///   built-in Hikvision table.
+/// - `include`: patterns of fleet files (only `residents` and `devices`), relative to this file's directory.
 ///
 /// Every problem is reported with its `file:line:column`, all at once.
 public enum RegistryLoader {
@@ -101,42 +102,18 @@ public enum RegistryLoader {
         // gives it meaning.
         var issues: [ValidationIssue] = []
         var streamedResidents: [ResidentDraft] = [], streamedDevices: [DeviceDraft] = []
-        let root: ConfigNode
-        do {
-            let composed = try YAMLEventReader.withReader(text: text, file: file) { reader in
-                try reader.read(streaming: ["residents", "devices"], visit: { key, index, node in
-                if key == "residents" {
-                    if var resident = readResident(node, file: file, path: "residents[\(index)]", issues: &issues) {
-                        if !positions {
-                            resident.origins = FieldOrigins()
-                            for relative in resident.relatives.indices { resident.relatives[relative].origins = FieldOrigins() }
-                        }
-                        streamedResidents.append(resident)
-                    }
-                } else if var device = readDevice(node, file: file, path: "devices[\(index)]", issues: &issues) {
-                    if !positions { device.origins = FieldOrigins() }
-                    streamedDevices.append(device)
-                }
-                })
-            }
-            guard let node = composed else {
-                throw ConfigFileError.invalid([ValidationIssue(location: SourceLocation(file: file, line: 1, column: 1),
-                                                               path: "", message: "the file is empty")])
-            }
-            root = node
-        } catch let error as YAMLEventReader.SyntaxError {
-            throw ConfigFileError.syntax(error.location, "invalid YAML: \(error.message)")
-        } catch let error as ConfigFileError {
-            throw error
-        } catch {
-            throw ConfigFileError.syntax(SourceLocation(file: file, line: 1, column: 1), "not valid YAML")
+        guard let root = try readDocument(text, file: file, positions: positions, issues: &issues,
+                                          residents: &streamedResidents, devices: &streamedDevices) else {
+            throw ConfigFileError.invalid([ValidationIssue(location: SourceLocation(file: file, line: 1, column: 1),
+                                                           path: "", message: "the file is empty")])
         }
         var draft = RegistryDraft()
         draft.residents = streamedResidents
         draft.devices = streamedDevices
-        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences", "forwarding", "api_tokens", "vendor_products", "isapi_event_types", "duty"], issues: &issues) else {
+        guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences", "forwarding", "api_tokens", "vendor_products", "isapi_event_types", "duty", "include"], issues: &issues) else {
             throw ConfigFileError.invalid(issues)
         }
+        try readIncludes(top, file: file, positions: positions, into: &draft, issues: &issues)
         draft.origins = top.origins
         if let gatewayNode = top.values["gateway"],
            let gateway = YAMLRecord(gatewayNode, file: file, path: "gateway", allowedKeys: ["id"], issues: &issues) {
@@ -195,6 +172,70 @@ public enum RegistryLoader {
             community.grids.append(grid)
         }
         return community
+    }
+
+    /// Reads one document, the entries of its `residents` and `devices` one at a time into `residents`/`devices`.
+    private static func readDocument(_ text: String, file: String, positions: Bool, issues: inout [ValidationIssue],
+                                     residents: inout [ResidentDraft], devices: inout [DeviceDraft]) throws(ConfigFileError) -> ConfigNode? {
+        do {
+            return try YAMLEventReader.withReader(text: text, file: file) { reader in
+                try reader.read(streaming: ["residents", "devices"], visit: { key, index, node in
+                    if key == "residents" {
+                        if var resident = readResident(node, file: file, path: "residents[\(index)]", issues: &issues) {
+                            if !positions {
+                                resident.origins = FieldOrigins()
+                                for relative in resident.relatives.indices { resident.relatives[relative].origins = FieldOrigins() }
+                            }
+                            residents.append(resident)
+                        }
+                    } else if var device = readDevice(node, file: file, path: "devices[\(index)]", issues: &issues) {
+                        if !positions { device.origins = FieldOrigins() }
+                        devices.append(device)
+                    }
+                })
+            }
+        } catch let error as YAMLEventReader.SyntaxError {
+            throw ConfigFileError.syntax(error.location, "invalid YAML: \(error.message)")
+        } catch {
+            throw ConfigFileError.syntax(SourceLocation(file: file, line: 1, column: 1), "not valid YAML")
+        }
+    }
+
+    /// `include: [devices.d/*.yaml]`: fleet files (only `residents` and `devices`) beside the site configuration,
+    /// matched relative to its directory, in name order. Each is read like the main file, with its own
+    /// file:line:column; a pattern that matches nothing is an error (a fleet must not vanish silently).
+    private static func readIncludes(_ top: YAMLRecord, file: String, positions: Bool, into draft: inout RegistryDraft,
+                                     issues: inout [ValidationIssue]) throws(ConfigFileError) {
+        guard let patterns = top.scalarList("include", issues: &issues) else { return }
+        let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
+        for pattern in patterns {
+            let absolute = pattern.hasPrefix("/") ? pattern : directory.appendingPathComponent(pattern).path
+            var matches = glob_t()
+            defer { globfree(&matches) }
+            var paths: [String] = []
+            if glob(absolute, 0, nil, &matches) == 0 {
+                for index in 0..<Int(matches.gl_pathc) {
+                    if let path = matches.gl_pathv[index] { paths.append(String(cString: path)) }
+                }
+            }
+            guard !paths.isEmpty else {
+                issues.append(top.issue("include", "no file matches \"\(pattern)\""))
+                continue
+            }
+            for path in paths.sorted() {
+                let text = try read(path: path)
+                var residents: [ResidentDraft] = [], devices: [DeviceDraft] = []
+                guard let root = try readDocument(text, file: path, positions: positions, issues: &issues,
+                                                  residents: &residents, devices: &devices) else { continue }
+                // Only fleets here: the site configuration stays in one place.
+                if let fleet = YAMLRecord(root, file: path, path: "", allowedKeys: ["residents", "devices"], issues: &issues) {
+                    _ = fleet.sequence("residents", issues: &issues)
+                    _ = fleet.sequence("devices", issues: &issues)
+                }
+                draft.residents += residents
+                draft.devices += devices
+            }
+        }
     }
 
     // The keys of the records read 100,000 times: built once.

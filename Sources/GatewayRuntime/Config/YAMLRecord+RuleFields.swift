@@ -4,7 +4,7 @@ import Foundation
 
 extension YAMLRecord {
     func issue(_ key: String?, _ message: String) -> ValidationIssue {
-        ValidationIssue(location: origins.location(of: key), path: key.map { "\(path).\($0)" } ?? path, message: message)
+        ValidationIssue(location: origins.location(of: key), path: key.map(childPath) ?? path, message: message)
     }
 
     func duration(_ key: String, issues: inout [ValidationIssue]) -> Int? {

@@ -25,11 +25,11 @@ struct YAMLRecord {
             guard allowedKeys.contains(key) else {
                 var message = "unknown key `\(key)`"
                 if let guess = closestKey(key, allowedKeys) { message += " (did you mean `\(guess)`?)" }
-                issues.append(ValidationIssue(location: keyLocation, path: "\(path).\(key)", message: message))
+                issues.append(ValidationIssue(location: keyLocation, path: childPath(key), message: message))
                 continue
             }
             guard values[key] == nil else {
-                issues.append(ValidationIssue(location: keyLocation, path: "\(path).\(key)", message: "duplicate key `\(key)`"))
+                issues.append(ValidationIssue(location: keyLocation, path: childPath(key), message: "duplicate key `\(key)`"))
                 continue
             }
             values[key] = valueNode
@@ -45,7 +45,7 @@ struct YAMLRecord {
             if scalar.style == .plain, Self.isNull(scalar.string) { return nil }
             return scalar.string
         default:
-            issues.append(ValidationIssue(location: origins[key], path: "\(path).\(key)", message: "expected a single value"))
+            issues.append(ValidationIssue(location: origins[key], path: childPath(key), message: "expected a single value"))
             return nil
         }
     }
@@ -55,7 +55,7 @@ struct YAMLRecord {
         guard let node = values[key] else { return [] }
         guard case let .sequence(sequence) = node else {
             if case let .scalar(scalar) = node, scalar.style == .plain, Self.isNull(scalar.string) { return [] }
-            issues.append(ValidationIssue(location: origins[key], path: "\(path).\(key)", message: "expected a list"))
+            issues.append(ValidationIssue(location: origins[key], path: childPath(key), message: "expected a list"))
             return []
         }
         return Array(sequence)
@@ -67,12 +67,15 @@ struct YAMLRecord {
         var result: [String] = []
         for item in sequence(key, issues: &issues) {
             if let text = item.string { result.append(text) } else {
-                issues.append(ValidationIssue(location: Self.location(of: item, file: file), path: "\(path).\(key)",
+                issues.append(ValidationIssue(location: Self.location(of: item, file: file), path: childPath(key),
                                               message: "expected a list of single values"))
             }
         }
         return result
     }
+
+    /// The path of `key` in this record (a top-level key is its own path).
+    func childPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// `null`, `~` or nothing, written plain: no value.
     static func isNull(_ text: String) -> Bool { text.isEmpty || text == "null" || text == "~" }
