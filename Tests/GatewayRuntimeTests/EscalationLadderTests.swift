@@ -257,7 +257,8 @@ import Testing
             #expect(try rig.alertBody(id)?.escalationLevel == .street)
             // The grid system closes it: no more supervision, the alert resolves, nothing is sent back.
             _ = try await rig.gateway.gateway.alerts.workOrders.update(externalID: id, status: .closed, workOrderID: nil, note: "已处置",
-                                                                        actor: "wo-system", now: t0 + 61 * 60_000)
+                                                                        actor: "wo-system", resolution: .deviceFault, now: t0 + 61 * 60_000)
+            #expect(try rig.alertBody(id)?.resolution == .deviceFault)
             try await rig.tick(at: t0 + 90 * 60_000)
             #expect(try rig.gateway.count("SELECT supervisions FROM work_orders WHERE alert_id = ?", [id]) == 3)
             #expect(try rig.gateway.count("SELECT COUNT(*) FROM deliveries WHERE kind IN ('workorder.close', 'workorder.cancel')") == 0)

@@ -25,8 +25,9 @@ public struct WorkOrderDesk: Sendable {
 
     /// Records a status update; `closed` resolves the alert (published like any resolution). Repeating a
     /// status is harmless; nothing moves a closed work order.
+    /// `resolution`: what the grid system found when it closed the case (default 真实警情).
     public func update(externalID: String, status: WorkOrderStatus, workOrderID: String?, note: String?, actor: String,
-                       now: Int64) async throws -> StatusReply {
+                       resolution: ResolutionCategory? = nil, now: Int64) async throws -> StatusReply {
         let (reply, transitions) = try await host.commit { db, engine -> (StatusReply, [AlertTransition]) in
             let orders = WorkOrderStore()
             guard let current = try orders.status(of: externalID, in: db) else { throw StatusError.unknownWorkOrder }
@@ -40,7 +41,7 @@ public struct WorkOrderDesk: Sendable {
             var transitions: [AlertTransition] = []
             if status == .closed, engine.state.alerts[externalID] != nil {
                 transitions.append(try engine.resolve(externalID, by: actor, note: note.flatMap { $0.isEmpty ? nil : $0 } ?? "工单已办结",
-                                                      category: .genuine, now: now, fromWorkOrderSystem: true))
+                                                      category: resolution ?? .genuine, now: now, fromWorkOrderSystem: true))
             }
             let state = transitions.first?.alert.state.rawValue ?? alertState
             return (StatusReply(externalID: externalID, status: status.rawValue, alertState: state), transitions)

@@ -148,9 +148,11 @@ struct GatewayAPI: Sendable {
         var workOrderID: String?
         var handler: String?
         var note: String?
+        /// On `closed`: what the case turned out to be (`genuine`/真实警情, `false_alarm`/误报, …).
+        var resolution: String?
 
         enum CodingKeys: String, CodingKey {
-            case status, workOrderID = "work_order_id", handler, note
+            case status, workOrderID = "work_order_id", handler, note, resolution
         }
     }
 
@@ -167,10 +169,17 @@ struct GatewayAPI: Sendable {
         if let note = update.note, note.count > 1000 {
             throw APIError(.badRequest, code: "invalid_note", message: "note is longer than 1000 characters")
         }
+        var resolution: ResolutionCategory?
+        if let text = update.resolution {
+            guard let category = ResolutionCategory(text: text) else {
+                throw APIError(.badRequest, code: "invalid_resolution", message: "resolution must be one of: \(ResolutionCategory.choices)")
+            }
+            resolution = category
+        }
         let actor = "workorder:\(token.id)"
         do {
             let reply = try await workOrders.update(externalID: externalID, status: status, workOrderID: update.workOrderID,
-                                                    note: update.note, actor: actor, now: clock())
+                                                    note: update.note, actor: actor, resolution: resolution, now: clock())
             logger.info("work order status", metadata: ["alert.id": "\(externalID)", "workorder.status": "\(status.rawValue)"])
             return JSONResponse.response(reply)
         } catch WorkOrderDesk.StatusError.unknownWorkOrder {
