@@ -127,17 +127,6 @@ import Testing
         return (Int64(dayNumber) * 86_400 + Int64(hour * 3600 + minute * 60) - 8 * 3600) * 1000
     }
 
-    /// The first non-nil value `produce` gives within `timeout` (polled; no fixed sleep decides anything).
-    static func eventuallyValue<T>(timeout: Duration = .seconds(10), _ produce: () -> T?) async -> T? {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
-        while clock.now < deadline {
-            if let value = produce() { return value }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return produce()
-    }
-
     static func firstValue(_ rig: Rig, _ sql: String) async -> String? {
         await eventuallyValue {
             try? rig.gateway.gateway.database.read { db in try String.fetchOne(db, sql: sql) }
@@ -322,7 +311,7 @@ import Testing
             let id = try await Self.fall(rig, at: t0)
             #expect(await eventually { rig.templates(to: "13812341234") == ["ELDER_ALERT_V1"] })
             let gateway = rig.gateway.gateway
-            let port = await Self.eventuallyValue { gateway.httpPort }
+            let port = await eventuallyValue { gateway.httpPort }
             let api = APIClient(base: "http://127.0.0.1:\(try #require(port))", client: .shared)
             let ignored = try await api.send(.POST, "/api/v1/messages/inbound", token: Self.messagingToken,
                                              body: #"{"from": "13812341234", "text": "谁？"}"#)

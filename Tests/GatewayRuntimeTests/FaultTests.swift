@@ -93,12 +93,13 @@ struct FaultTests {
             try await publisher.connect()
             try Self.publishLoad(publisher, count: total / 2)
             #expect(await Self.waitUntil { publisher.pending == 0 })
+            let connections = publisher.connections
             broker.stop()
             try broker.start()
             // The device publishes the second half once it is connected again (what it queues while the broker is
             // down is the device's business); the gateway must store both halves, the first one from the
             // broker's persisted queue of its session.
-            #expect(await publisher.reconnected())
+            #expect(await Self.waitUntil { publisher.connections > connections })
             try Self.publishLoad(publisher, count: total / 2, from: total / 2)
             #expect(await Self.waitUntil { publisher.pending == 0 })
             #expect(await Self.waitUntil { (try? daemon.count("SELECT COUNT(*) FROM events")) == total },

@@ -288,7 +288,7 @@ import Glibc
         })
         // Connected and subscribed over mutual TLS (start() waits for it).
         try await gateway.start()
-        let port = try #require(await EscalationLadderTests.eventuallyValue { gateway.gateway.httpPort })
+        let port = try #require(await eventuallyValue { gateway.gateway.httpPort })
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .file(path("ca.crt"))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))

@@ -50,38 +50,8 @@ final class YAMLEventReader {
         guard event.type == YAML_DOCUMENT_START_EVENT else { throw problem("expected a YAML document") }
         yaml_event_delete(&event)
         event = try next()
-        let root: ConfigNode
-        if event.type == YAML_MAPPING_START_EVENT {
-            let mark = Self.mark(event.start_mark)
-            anchor(event.data.mapping_start.anchor, to: nil)
-            var pairs: [(ConfigNode, ConfigNode)] = []
-            while true {
-                yaml_event_delete(&event)
-                event = try next()
-                if event.type == YAML_MAPPING_END_EVENT { break }
-                let key = try compose(&event)
-                yaml_event_delete(&event)
-                event = try next()
-                if let name = key.string, streamed.contains(name), event.type == YAML_SEQUENCE_START_EVENT {
-                    let listMark = Self.mark(event.start_mark)
-                    var index = 0
-                    while true {
-                        yaml_event_delete(&event)
-                        event = try next()
-                        if event.type == YAML_SEQUENCE_END_EVENT { break }
-                        visit(name, index, try compose(&event))
-                        index += 1
-                    }
-                    pairs.append((key, .sequence(.init(items: [], mark: listMark))))
-                } else {
-                    pairs.append((key, try compose(&event)))
-                }
-            }
-            root = .mapping(.init(pairs: pairs, mark: mark))
-        } else {
-            root = try compose(&event)
-        }
-        return root
+        if event.type == YAML_MAPPING_START_EVENT { return try composeMapping(&event, streaming: streamed, visit: visit) }
+        return try compose(&event)
     }
 
     // MARK: - Composition
@@ -104,30 +74,12 @@ final class YAMLEventReader {
         case YAML_SEQUENCE_START_EVENT:
             let anchorName = event.data.sequence_start.anchor.map { String(cString: $0) }
             var items: [ConfigNode] = []
-            while true {
-                yaml_event_delete(&event)
-                event = try next()
-                if event.type == YAML_SEQUENCE_END_EVENT { break }
-                items.append(try compose(&event))
-            }
+            try forEachItem(&event) { items.append($0) }
             let node = ConfigNode.sequence(.init(items: items, mark: mark))
             if let anchorName { anchors[anchorName] = node }
             return node
         case YAML_MAPPING_START_EVENT:
-            let anchorName = event.data.mapping_start.anchor.map { String(cString: $0) }
-            var pairs: [(ConfigNode, ConfigNode)] = []
-            while true {
-                yaml_event_delete(&event)
-                event = try next()
-                if event.type == YAML_MAPPING_END_EVENT { break }
-                let key = try compose(&event)
-                yaml_event_delete(&event)
-                event = try next()
-                pairs.append((key, try compose(&event)))
-            }
-            let node = ConfigNode.mapping(.init(pairs: pairs, mark: mark))
-            if let anchorName { anchors[anchorName] = node }
-            return node
+            return try composeMapping(&event, streaming: [], visit: { _, _, _ in })
         case YAML_ALIAS_EVENT:
             let name = event.data.alias.anchor.map { String(cString: $0) } ?? ""
             guard let node = anchors[name] else {
@@ -139,8 +91,49 @@ final class YAMLEventReader {
         }
     }
 
-    private func anchor(_ name: UnsafeMutablePointer<yaml_char_t>?, to node: ConfigNode?) {
-        guard let name, let node else { return }
+    /// A mapping from its start event; the values of `streamed` keys that are lists are not kept: each item goes to
+    /// `visit(key, index, item)` and the list is left empty in the mapping (at its place, so shape checks see a list).
+    private func composeMapping(_ event: inout yaml_event_t, streaming streamed: Set<String>,
+                                visit: (String, Int, ConfigNode) -> Void) throws(SyntaxError) -> ConfigNode {
+        let mark = Self.mark(event.start_mark)
+        let anchorName = event.data.mapping_start.anchor.map { String(cString: $0) }
+        var pairs: [(ConfigNode, ConfigNode)] = []
+        while true {
+            yaml_event_delete(&event)
+            event = try next()
+            if event.type == YAML_MAPPING_END_EVENT { break }
+            let key = try compose(&event)
+            yaml_event_delete(&event)
+            event = try next()
+            if let name = key.string, streamed.contains(name), event.type == YAML_SEQUENCE_START_EVENT {
+                let listMark = Self.mark(event.start_mark)
+                var index = 0
+                try forEachItem(&event) { item in
+                    visit(name, index, item)
+                    index += 1
+                }
+                pairs.append((key, .sequence(.init(items: [], mark: listMark))))
+            } else {
+                pairs.append((key, try compose(&event)))
+            }
+        }
+        let node = ConfigNode.mapping(.init(pairs: pairs, mark: mark))
+        if let anchorName { anchors[anchorName] = node }
+        return node
+    }
+
+    /// Each item of the sequence that starts with `event`, composed in turn (`event` ends on the sequence's end).
+    private func forEachItem(_ event: inout yaml_event_t, _ body: (ConfigNode) -> Void) throws(SyntaxError) {
+        while true {
+            yaml_event_delete(&event)
+            event = try next()
+            if event.type == YAML_SEQUENCE_END_EVENT { return }
+            body(try compose(&event))
+        }
+    }
+
+    private func anchor(_ name: UnsafeMutablePointer<yaml_char_t>?, to node: ConfigNode) {
+        guard let name else { return }
         anchors[String(cString: name)] = node
     }
 

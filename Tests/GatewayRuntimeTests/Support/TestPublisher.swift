@@ -1,6 +1,7 @@
 import Foundation
 import LocalBroker
 import GatewayRuntime
+import Synchronization
 
 /// A real MQTT client for tests: publishes like a device, with a persistent session so QoS 1 messages
 /// published while the broker is down are sent when it is back.
@@ -18,31 +19,23 @@ final class TestPublisher: @unchecked Sendable {
     /// Connects and waits for the CONNACK.
     func connect() async throws {
         try client.start()
-        for await event in client.events {
-            if case .connected = event { return }
+        let events = client.events
+        for await event in events {
+            if case .connected = event { break }
             if case let .loopExited(error) = event { throw BrokerError("publisher loop ended: \(error ?? "-")") }
+        }
+        connectCount.withLock { $0 += 1 }
+        // Later connects (after a broker restart) are counted as they come.
+        Task {
+            for await event in events {
+                if case .connected = event { self.connectCount.withLock { $0 += 1 } }
+            }
         }
     }
 
-    /// Waits for the next CONNACK (after the broker came back), at most `timeout`.
-    func reconnected(timeout: Duration = .seconds(30)) async -> Bool {
-        let client = self.client
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for await event in client.events {
-                    if case .connected = event { return true }
-                }
-                return false
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-    }
+    /// CONNACKs received so far (a reconnect after the broker came back adds one).
+    var connections: Int { connectCount.withLock { $0 } }
+    private let connectCount = Mutex(0)
 
     func publish(_ topic: String, _ json: String, qos: Int32 = 1) throws {
         try client.publish(topic: topic, payload: Data(json.utf8), qos: qos)
