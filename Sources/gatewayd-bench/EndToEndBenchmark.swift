@@ -250,14 +250,7 @@ final class GatewayProcess: @unchecked Sendable {
     }
 
     /// CPU seconds the process has used (user + system, from /proc/{pid}/stat).
-    var cpuSeconds: Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return -1 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After the command: state is field 3; utime and stime are fields 14 and 15 (1-based).
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    var cpuSeconds: Double { ProcessCPU.seconds(pid: pid) }
 
     /// SIGKILL, as the OOM killer or systemd after a stop timeout would; the database stays.
     func kill9() {

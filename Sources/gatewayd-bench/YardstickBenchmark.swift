@@ -1,0 +1,208 @@
+import ArgumentParser
+import DeviceModel
+import Foundation
+import GRDB
+import GatewayRuntime
+import LocalBroker
+
+/// `gatewayd-bench yardstick`: the figures a user holds up, measured on the user's path in one run. The real
+/// `gatewayd run` on a devices.yaml with `--devices` wristbands (beside the sample's site configuration and
+/// every one of its rules), the plain Python gateway of `bench/python-gateway/gateway.py` (paho + sqlite3), and
+/// broker pass-through, all under the same QoS 1 load from the same generator: sustained throughput (as fast as
+/// the load goes, every message stored), then CPU a message at fixed rates (from /proc).
+struct YardstickBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "yardstick",
+        abstract: "gatewayd against broker pass-through and a plain Python gateway: throughput and CPU a message (QoS 1)."
+    )
+
+    @Option(help: "Site configuration the fleet is added to.") var config = "devices.yaml"
+    @Option(help: "Wristbands (and residents) in the generated devices.yaml.") var devices = 10_000
+    @Option(help: "Messages in each throughput run.") var messages = 150_000
+    @Option(help: "Fixed rates (msg/s) at which CPU a message is measured.") var rates = "1000,15000"
+    @Option(help: "Seconds of each fixed-rate run.") var seconds = 15
+    @Option(help: "The gatewayd executable (default: beside this benchmark).") var gatewayd: String?
+    @Option(help: "The Python gateway (default: bench/python-gateway/gateway.py).") var python = "bench/python-gateway/gateway.py"
+    @Flag(help: "Skip the Python gateway (no python3-paho-mqtt here).") var skipPython = false
+
+    func run() async throws {
+        let executable = gatewayd ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("gatewayd").path
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw ValidationError("no gatewayd at \(executable): swift build -c release --product gatewayd")
+        }
+        let fixedRates = rates.split(separator: ",").compactMap { Int($0) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatewayd-yardstick-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fleet = directory.appendingPathComponent("devices.yaml").path
+        try ScaleBenchmark.fleet(base: try String(contentsOfFile: config, encoding: .utf8), count: devices)
+            .write(toFile: fleet, atomically: true, encoding: .utf8)
+        let wristbands = try RegistryLoader.loadConfiguration(path: fleet).registry.sortedDevices.filter { $0.id.hasPrefix("wb-") }
+
+        let broker = try MosquittoBroker(persistence: false)
+        try broker.start()
+        defer { broker.stop() }
+        let load = try LoadGenerator(broker: broker.url, connections: 4)
+        try await load.connect()
+        defer { Task { await load.disconnect() } }
+        var generator = MessageGenerator(devices: wristbands, abnormalShare: 0.01)
+        var times = DeviceTimestamps()
+        var index = 0
+
+        // Broker pass-through: a subscriber that only counts.
+        let counter = try CountingSubscriber(broker: broker.url, filter: "devices/#", recordAlerts: false)
+        try await counter.connect()
+        let passthrough = try await Self.throughput(messages, load: load, generator: &generator, times: &times, index: &index) { counter.count }
+        await counter.disconnect()
+        FileHandle.standardError.write(Data(String(format: "broker pass-through: %.0f msg/s\n", passthrough).utf8))
+
+        var subjects: [(String, [String])] = [
+            ("gatewayd", [executable, "run", "--config", fleet, "--broker", broker.url, "--db", "DB", "--log-level", "warning",
+                          "--client-id", "gatewayd-yardstick-\(getpid())"]),
+        ]
+        if !skipPython {
+            subjects.append(("python", ["/usr/bin/python3", python, "--broker", "127.0.0.1:\(broker.port)", "--db", "DB",
+                                        "--client-id", "python-yardstick-\(getpid())"]))
+        }
+        var results: [String: SubjectResult] = [:]
+        for (name, command) in subjects {
+            let database = directory.appendingPathComponent("\(name).sqlite").path
+            let arguments = command.dropFirst().map { $0 == "DB" ? database : $0 }
+            let pid = try ChildProcess.spawn(command[0], arguments, output: directory.appendingPathComponent("\(name).log").path)
+            defer { ChildProcess.terminate(pid) }
+            let stored = StoredCount(path: database)
+            try await Self.waitUntilStoring(pid: pid, name: name, stored: stored, load: load, generator: &generator, times: &times,
+                                            index: &index)
+            var result = SubjectResult()
+            result.throughput = try await Self.throughput(messages, load: load, generator: &generator, times: &times, index: &index) {
+                stored.count
+            }
+            FileHandle.standardError.write(Data(String(format: "%@: %.0f msg/s\n", name, result.throughput).utf8))
+            for rate in fixedRates {
+                result.atRate[rate] = try await Self.cpu(rate: rate, seconds: seconds, pid: pid, stored: stored, load: load,
+                                                         generator: &generator, times: &times, index: &index)
+            }
+            results[name] = result
+        }
+
+        print("")
+        print("QoS 1, \(devices) wristbands (devices.yaml with every rule of \(config)), 1 % abnormal readings")
+        print(pad("broker pass-through", 28) + String(format: "%.0f msg/s", passthrough))
+        for (name, _) in subjects {
+            guard let result = results[name] else { continue }
+            print(pad(name, 28) + String(format: "%.0f msg/s (%.2f of pass-through)", result.throughput, result.throughput / passthrough))
+            for rate in fixedRates {
+                guard let cpu = result.atRate[rate] else { continue }
+                print(pad("  at \(rate) msg/s", 28) + String(format: "%.3f core, %.1f µs a message%@", cpu.cores, cpu.microsecondsPerMessage,
+                                                           cpu.keptUp ? "" : " — fell behind"))
+            }
+        }
+        var json: [String: Any] = ["bench": "yardstick", "devices": devices, "passthrough_msgs_per_s": passthrough.rounded()]
+        for (name, result) in results {
+            json["\(name)_msgs_per_s"] = result.throughput.rounded()
+            json["\(name)_ratio"] = (result.throughput / passthrough * 1000).rounded() / 1000
+            for (rate, cpu) in result.atRate {
+                json["\(name)_us_per_msg_at_\(rate)"] = (cpu.microsecondsPerMessage * 10).rounded() / 10
+                json["\(name)_cores_at_\(rate)"] = (cpu.cores * 1000).rounded() / 1000
+                json["\(name)_kept_up_at_\(rate)"] = cpu.keptUp
+            }
+        }
+        print(String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
+    }
+
+    struct SubjectResult {
+        var throughput = 0.0
+        var atRate: [Int: CPUFigure] = [:]
+    }
+
+    struct CPUFigure {
+        var cores: Double
+        var microsecondsPerMessage: Double
+        var keptUp: Bool
+    }
+
+    /// Rows in a subject's `events` table (both schemas have an integer `id` that only grows).
+    final class StoredCount: @unchecked Sendable {
+        let path: String
+        private var queue: DatabaseQueue?
+
+        init(path: String) { self.path = path }
+
+        var count: Int {
+            if queue == nil, FileManager.default.fileExists(atPath: path) {
+                var configuration = Configuration()
+                configuration.readonly = true
+                queue = try? DatabaseQueue(path: path, configuration: configuration)
+            }
+            return (try? queue?.read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM events") }) ?? 0 ?? 0
+        }
+    }
+
+    /// Publishes a message every 100 ms until the subject stores one: started, subscribed and writing.
+    static func waitUntilStoring(pid: pid_t, name: String, stored: StoredCount, load: LoadGenerator, generator: inout MessageGenerator,
+                                 times: inout DeviceTimestamps, index: inout Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while stored.count == 0 {
+            guard ChildProcess.isRunning(pid) else { throw ValidationError("\(name) exited during start-up") }
+            guard ContinuousClock.now < deadline else { throw ValidationError("\(name) stored nothing within 120 s") }
+            try await load.publishNext(index, generator: &generator, times: &times)
+            index += 1
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // Let the warm-up messages and start-up work settle.
+        let settled = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < settled { try await Task.sleep(for: .milliseconds(100)) }
+    }
+
+    /// `count` messages as fast as the load goes; messages a second from the first publish to the last stored.
+    static func throughput(_ count: Int, load: LoadGenerator, generator: inout MessageGenerator, times: inout DeviceTimestamps,
+                           index: inout Int, received: () -> Int) async throws -> Double {
+        let before = received()
+        let started = ContinuousClock.now
+        for _ in 0..<count {
+            try await load.publishNext(index, generator: &generator, times: &times)
+            index += 1
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while received() - before < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        return Double(received() - before) / (ContinuousClock.now - started).seconds
+    }
+
+    /// `rate` msg/s for `seconds`; the subject's CPU over the run (until every message is stored, 30 s at most).
+    static func cpu(rate: Int, seconds: Int, pid: pid_t, stored: StoredCount, load: LoadGenerator, generator: inout MessageGenerator,
+                    times: inout DeviceTimestamps, index: inout Int) async throws -> CPUFigure {
+        let before = stored.count
+        let cpuBefore = ProcessCPU.seconds(pid: pid)
+        let started = ContinuousClock.now
+        let total = rate * seconds
+        for offset in 0..<total {
+            try await load.publishNext(index, generator: &generator, times: &times)
+            index += 1
+            let due = started.advanced(by: .seconds(Double(offset + 1) / Double(rate)))
+            if due > ContinuousClock.now { try await Task.sleep(until: due, clock: .continuous) }
+        }
+        let offeredEnd = ContinuousClock.now
+        let deadline = offeredEnd + .seconds(30)
+        while stored.count - before < total, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let caughtUp = ContinuousClock.now - offeredEnd
+        let cpu = ProcessCPU.seconds(pid: pid) - cpuBefore
+        let count = stored.count - before
+        return CPUFigure(cores: cpu / (ContinuousClock.now - started).seconds, microsecondsPerMessage: cpu / Double(max(1, count)) * 1e6,
+                         keptUp: count >= total && caughtUp < .seconds(2))
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+}
+
+/// CPU time of a process (user + system) from /proc/{pid}/stat.
+enum ProcessCPU {
+    static func seconds(pid: pid_t) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return -1 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3; utime and stime are fields 14 and 15 (1-based).
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
