@@ -82,6 +82,22 @@ public struct KeyState: Sendable, Hashable, Codable {
         openings = try container.decodeIfPresent([Int64].self, forKey: .openings) ?? []
     }
 
+    /// The JSON ``encode(to:)`` writes (same keys, same order), written by hand: the ingest path persists
+    /// changed keys with every batch, and JSONEncoder was most of that cost. ``init(from:)`` reads it back.
+    public var persistedJSON: String {
+        var json = "{\"active\":\(active)"
+        if let since { json += ",\"since\":\(since)" }
+        if let lastActivity { json += ",\"lastActivity\":\(lastActivity)" }
+        if let lastSteps, lastSteps.isFinite {
+            json += ",\"lastSteps\":" + (lastSteps.rounded() == lastSteps && abs(lastSteps) < 1e15 ? String(Int64(lastSteps)) : "\(lastSteps)")
+        }
+        json += ",\"hits\":[" + hits.map(String.init).joined(separator: ",") + "]"
+        if let pendingSince { json += ",\"pendingSince\":\(pendingSince)" }
+        json += ",\"seen\":[" + seen.map { $0.map(String.init) ?? "null" }.joined(separator: ",") + "]"
+        json += ",\"openings\":[" + openings.map(String.init).joined(separator: ",") + "]}"
+        return json
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(active, forKey: .active)

@@ -93,6 +93,8 @@ public final class Gateway: Sendable {
                 }
             }
         )
+        // The network thread commits each batch itself, then acknowledges it: no hand-off a batch.
+        inbox.commitOnNetworkThread { batch, isStopping in ingest.commitOnNetworkThread(batch, isStopping: isStopping) }
         let snapshots = SnapshotStore(
             directory: URL(fileURLWithPath: settings.snapshotDirectory ?? settings.databasePath + ".snapshots", isDirectory: true),
             retentionSeconds: settings.snapshotRetentionSeconds, database: database

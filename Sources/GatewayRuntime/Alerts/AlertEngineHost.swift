@@ -78,6 +78,13 @@ public final class AlertEngineHost: Sendable {
         try await StorageAccess.writer(database) { db in try self.transact(db, change) }
     }
 
+    /// ``commit(_:)`` from synchronous code, on the calling thread (the MQTT network thread's ingest).
+    func commitNow<T: Sendable>(
+        _ change: (StorageConnection, inout AlertEngine) throws -> (T, [AlertTransition])
+    ) throws -> (T, [AlertTransition]) {
+        try StorageAccess.writerNow(database) { db in try self.transact(db, change) }
+    }
+
     /// Runs `change` in a transaction on `db` (from `DatabasePool.writeWithoutTransaction`), persists the
     /// transitions it returns, the deliveries they cause (outbox) and the engine's changed memory, and commits.
     func transact<T: Sendable>(_ db: StorageConnection, _ change: (StorageConnection, inout AlertEngine) throws -> (T, [AlertTransition])) throws -> (T, [AlertTransition]) {

@@ -86,6 +86,59 @@ public struct IngestService: Service, CustomStringConvertible {
     /// the task cancelled while the database refused writes).
     @discardableResult
     func process(_ batch: [InboundMessage], deadline: Duration?) async -> [IngestReceipt]? {
+        let decision = decide(batch)
+        var attempt = 0
+        let started = ContinuousClock.now
+        while true {
+            do {
+                let written = try await alerts.commit(writing(decision.decided, receivedAt: decision.now))
+                return committed(decision, written, attempts: attempt)
+            } catch {
+                attempt += 1
+                let backoff = failed(batch, error, attempt: attempt)
+                if let deadline, ContinuousClock.now + backoff - started > deadline { return nil }
+                if inbox.isAbandoned { return nil }
+                do { try await Task.sleep(for: backoff) } catch { return nil }
+            }
+        }
+    }
+
+    /// ``process(_:deadline:)`` on the MQTT network thread, synchronously (``CommitHandoff/Committer``): no
+    /// thread hand-off a batch. A database that refuses writes is retried with the same backoff until it takes
+    /// the batch, or until the client stops (`false`: the batch stays unacknowledged for redelivery).
+    public func commitOnNetworkThread(_ batch: [InboundMessage], isStopping: () -> Bool) -> Bool {
+        let decision = decide(batch)
+        var attempt = 0
+        while true {
+            do {
+                let written = try alerts.commitNow(writing(decision.decided, receivedAt: decision.now))
+                _ = committed(decision, written, attempts: attempt)
+                return true
+            } catch {
+                attempt += 1
+                let backoff = failed(batch, error, attempt: attempt)
+                let until = ContinuousClock.now + backoff
+                // In slices, so a stop is noticed within 10 ms.
+                while ContinuousClock.now < until {
+                    if isStopping() {
+                        logger.warning("a batch could not be committed before shutdown; left unacknowledged for redelivery",
+                                       metadata: ["ingest.batch": "\(batch.count)"])
+                        return false
+                    }
+                    Thread.sleep(forTimeInterval: 0.01)
+                }
+            }
+        }
+    }
+
+    /// What each message of a batch is (pure: ``MessageIngest``), and the protocol replies owed.
+    private struct Decision {
+        var now: Int64
+        var decided: [(InboundMessage, IngestOutcome)]
+        var replies: [DeviceReply]
+    }
+
+    private func decide(_ batch: [InboundMessage]) -> Decision {
         let now = clock()
         let registry = alerts.registry
         var replies: [DeviceReply] = []
@@ -97,50 +150,53 @@ public struct IngestService: Service, CustomStringConvertible {
             if let reply { replies.append(reply) }
             return (message, outcome)
         }
-        var attempt = 0
-        let started = ContinuousClock.now
-        while true {
-            do {
-                let ((receipts, ruleTime), transitions) = try await write(decided, receivedAt: now)
-                AlertLog.log(transitions, logger: logger)
-                let rejected = decided.compactMap { _, outcome in
-                    if case let .rejected(rejection) = outcome { rejection.reason } else { nil }
-                }
-                let stored = receipts.reduce(0) { $0 + $1.stored }, duplicates = receipts.reduce(0) { $0 + $1.duplicates }
-                counters.record(received: batch.count, stored: stored, duplicates: duplicates, rejected: rejected)
-                metrics.recordIngest(received: batch.count, stored: stored, duplicates: duplicates, rejected: rejected, ruleTime: ruleTime)
-                countUnknownCodes(decided)
-                // Replies promise the device its message is kept: sent only now that it is committed.
-                replies.forEach(publishReply)
-                log(decided)
-                if attempt > 0 {
-                    health.recovered()
-                    logger.notice("database writable again; ingest resumed", metadata: ["ingest.attempts": "\(attempt + 1)"])
-                }
-                return receipts
-            } catch {
-                attempt += 1
-                health.writeFailed(error)
-                metrics.recordWriteFailure()
-                if attempt == 1 { inbox.noteRetry() }
-                // The first failure and then one line in ten: a full disk must not flood the log.
-                if attempt == 1 || attempt % 10 == 0 {
-                    logger.error("storing a batch failed; not acknowledged, retrying", metadata: [
-                        "ingest.batch": "\(batch.count)", "ingest.attempt": "\(attempt)", "error": "\(error)",
-                    ])
-                }
-                let backoff = StorageAccess.retryDelay(attempt: attempt)
-                if let deadline, ContinuousClock.now + backoff - started > deadline { return nil }
-                if inbox.isAbandoned { return nil }
-                do { try await Task.sleep(for: backoff) } catch { return nil }
-            }
+        return Decision(now: now, decided: decided, replies: replies)
+    }
+
+    /// After the commit: logs, counters, metrics and the replies (which promise the device its message is kept).
+    private func committed(_ decision: Decision, _ written: (([IngestReceipt], Duration), [AlertTransition]), attempts: Int) -> [IngestReceipt] {
+        let ((receipts, ruleTime), transitions) = written
+        AlertLog.log(transitions, logger: logger)
+        let rejected = decision.decided.compactMap { _, outcome in
+            if case let .rejected(rejection) = outcome { rejection.reason } else { nil }
         }
+        var stored = 0, duplicates = 0
+        for receipt in receipts {
+            stored += receipt.stored
+            duplicates += receipt.duplicates
+        }
+        counters.record(received: decision.decided.count, stored: stored, duplicates: duplicates, rejected: rejected)
+        metrics.recordIngest(received: decision.decided.count, stored: stored, duplicates: duplicates, rejected: rejected, ruleTime: ruleTime)
+        countUnknownCodes(decision.decided)
+        decision.replies.forEach(publishReply)
+        log(decision.decided)
+        if attempts > 0 {
+            health.recovered()
+            logger.notice("database writable again; ingest resumed", metadata: ["ingest.attempts": "\(attempts + 1)"])
+        }
+        return receipts
+    }
+
+    /// A refused write: recorded for `/readyz` and the metrics, logged (the first and every tenth), and the
+    /// backoff before the next attempt.
+    private func failed(_ batch: [InboundMessage], _ error: any Error, attempt: Int) -> Duration {
+        health.writeFailed(error)
+        metrics.recordWriteFailure()
+        if attempt == 1 { inbox.noteRetry() }
+        // The first failure and then one line in ten: a full disk must not flood the log.
+        if attempt == 1 || attempt % 10 == 0 {
+            logger.error("storing a batch failed; not acknowledged, retrying", metadata: [
+                "ingest.batch": "\(batch.count)", "ingest.attempt": "\(attempt)", "error": "\(error)",
+            ])
+        }
+        return StorageAccess.retryDelay(attempt: attempt)
     }
 
     /// One transaction: events (new ones are evaluated by the rule engine; redeliveries are not),
     /// dead letters, device state, alert transitions and their publications.
-    private func write(_ decided: [(InboundMessage, IngestOutcome)], receivedAt: Int64) async throws -> (([IngestReceipt], Duration), [AlertTransition]) {
-        try await alerts.commit { [store, clockWatch] db, engine in
+    private func writing(_ decided: [(InboundMessage, IngestOutcome)], receivedAt: Int64)
+        -> @Sendable (StorageConnection, inout AlertEngine) throws -> (([IngestReceipt], Duration), [AlertTransition]) {
+        { [store, clockWatch] db, engine in
             var receipts: [IngestReceipt] = []
             var transitions: [AlertTransition] = []
             var ruleTime = Duration.zero

@@ -201,7 +201,7 @@ public final class MosquittoClient: @unchecked Sendable {
             }
             let batch = context.takeReceived()
             if !batch.isEmpty {
-                guard inbox.deliver(batch) else {
+                guard inbox.deliver(batch, isStopping: { stopping.load(ordering: .acquiring) }) else {
                     // Not committed (the gateway stops and the database refuses writes): never write the
                     // queued PUBACKs. Closing without DISCONNECT leaves the batch with the broker.
                     return nil

@@ -71,14 +71,13 @@ struct AlertStore: Sendable {
     }
 
     func persist(_ changed: [AlertKey: KeyState?], meta state: EngineState, in db: Database) throws {
-        let encoder = JSONEncoder()
         for (key, keyState) in changed {
             if let keyState {
                 try db.cachedStatement(sql: """
                         INSERT INTO rule_state (key, rule, scope, state) VALUES (?, ?, ?, ?)
                         ON CONFLICT (key) DO UPDATE SET state = excluded.state
                         """).execute(arguments: [key.description, key.rule, key.scope,
-                                                 String(decoding: try encoder.encode(keyState), as: UTF8.self)])
+                                                 keyState.persistedJSON])
             } else {
                 try db.cachedStatement(sql: "DELETE FROM rule_state WHERE key = ?").execute(arguments: [key.description])
             }

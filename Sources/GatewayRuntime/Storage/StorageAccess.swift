@@ -27,6 +27,13 @@ enum StorageAccess {
         try await pool.writeWithoutTransaction(body)
     }
 
+    /// The writer connection without a transaction of its own, from synchronous code on the calling thread
+    /// (GRDB runs `body` there when the writer is free, else waits for it): the MQTT network thread commits
+    /// its batches this way, with no hop to another thread.
+    static func writerNow<T>(_ pool: StoragePool, _ body: (StorageConnection) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction(body)
+    }
+
     /// How long to wait before retrying a write the database refused, after `attempt` refusals: 50 ms growing
     /// quadratically to 2 s (a full disk or a lock clears in seconds; nothing is lost meanwhile).
     static func retryDelay(attempt: Int) -> Duration {
