@@ -24,12 +24,23 @@ public struct DeviceTopic: Sendable, Hashable {
             throw Rejection(.badTopic, "expected devices/{community}/{deviceId}/{channel}, got \(levels.count) levels")
         }
         let community = String(levels[1]), deviceID = String(levels[2])
-        guard ContactRules.isValidIdentifier(community), ContactRules.isValidIdentifier(deviceID) else {
+        guard isIdentifier(levels[1]), isIdentifier(levels[2]) else {
             throw Rejection(.badTopic, "community and device id must be identifiers (letters, digits, '_', '-', '.')")
         }
         guard let channel = Channel(rawValue: String(levels[3])) else {
             throw Rejection(.unknownChannel, "channel must be one of telemetry, event, status", deviceID: deviceID)
         }
         return DeviceTopic(community: community, deviceID: deviceID, channel: channel)
+    }
+
+    /// ``ContactRules/isValidIdentifier(_:)`` (ASCII letters and digits, then also `_ - .`; at most 64),
+    /// answered from the topic's bytes without making a String: every message's topic is checked.
+    private static func isIdentifier(_ level: Substring) -> Bool {
+        let bytes = level.utf8
+        guard let first = bytes.first, bytes.count <= 64 else { return false }
+        func alphanumeric(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+        }
+        return alphanumeric(first) && bytes.allSatisfy { alphanumeric($0) || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E }
     }
 }

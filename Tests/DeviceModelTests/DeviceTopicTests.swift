@@ -61,6 +61,15 @@ struct DeviceTopicTests {
         #expect(rejection?.detail.contains("identifiers") == true)
     }
 
+    @Test("the topic accepts exactly the ids the registry accepts", arguments: [
+        "a", "Z9", "0", "wb-1", "x.y_z-0", "@a", "a@", "[x", "`x", "{x", "a{", "a`", "a[", "a:", "a/", "_a", ".a", "-",
+        "é", "aé", "社区", "a\u{0}", String(repeating: "x", count: 64), String(repeating: "x", count: 65), "A-Z.a_z",
+    ])
+    func sameIdentifiersAsTheRegistry(_ id: String) {
+        let parsed = (try? DeviceTopic.parse("devices/\(id)/\(id)/telemetry")) != nil
+        #expect(parsed == (ContactRules.isValidIdentifier(id) && !id.contains("/")))
+    }
+
     @Test("unknown channel names the device", arguments: [
         "metrics", "Telemetry", "events", "state", "", "#", "telemetry ",
     ])
