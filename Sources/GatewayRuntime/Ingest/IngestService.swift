@@ -5,8 +5,9 @@ import Logging
 import ServiceLifecycle
 
 /// Commits what the broker delivers, batch by batch: decides each message with the pure ``MessageIngest``
-/// and writes the whole batch (events, dead letters, device state) in one transaction, then tells the
-/// network thread (``CommitHandoff/complete()``), which only then acknowledges the batch to the broker.
+/// and writes the whole batch (events, dead letters, device state) in one transaction — on the MQTT network
+/// thread itself (``commitOnNetworkThread(_:isStopping:)``, installed as the ``CommitHandoff``'s committer),
+/// which only then acknowledges the batch to the broker. HTTP pushes come through ``submit(_:)``.
 ///
 /// It does not stop on graceful shutdown by itself: it runs until the MQTT service has stopped, so every
 /// batch read is committed and acknowledged first. A failing write (disk full, database locked, I/O error)
