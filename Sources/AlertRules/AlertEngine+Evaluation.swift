@@ -3,14 +3,15 @@ import DeviceModel
 /// Evaluation of one message against one rule, by condition family (threshold, sustained, event, count,
 /// absence's signs of life, correlation).
 extension AlertEngine {
+    /// `deviceScope` is `scope(.device, device)`, made once a message rather than once a rule.
     mutating func evaluate(
-        _ rule: AlertRule, device: Device, message: DeviceMessage, now: Int64, into transitions: inout [AlertTransition]
+        _ rule: AlertRule, device: Device, deviceScope: String, message: DeviceMessage, now: Int64, into transitions: inout [AlertTransition]
     ) {
         let inWindow = rule.window.map { $0.contains(now, calendar: ruleBook.calendar) } ?? true
         switch rule.condition {
         case let .threshold(bound):
             guard case let .telemetry(metrics) = message.body, let value = metrics[bound.metric] else { return }
-            let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
+            let key = AlertKey(rule: rule.id, scope: deviceScope)
             var keyState = state.keys[key] ?? KeyState()
             if !keyState.active, bound.triggers(value), inWindow {
                 // A silenced hit does not latch: the first sample after the silence raises.
@@ -27,7 +28,7 @@ extension AlertEngine {
 
         case let .sustained(bound, seconds):
             guard case let .telemetry(metrics) = message.body, let value = metrics[bound.metric] else { return }
-            let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
+            let key = AlertKey(rule: rule.id, scope: deviceScope)
             var keyState = state.keys[key] ?? KeyState()
             if keyState.active {
                 if bound.clears(value) {
@@ -54,7 +55,7 @@ extension AlertEngine {
 
         case let .event(match, resolveOn):
             guard case let .event(name, data) = message.body else { return }
-            let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
+            let key = AlertKey(rule: rule.id, scope: deviceScope)
             if match.matches(name, data), inWindow {
                 raise(rule, key: key, device: device, reading: Self.reading(event: name, data), sourceTS: message.ts, now: now, into: &transitions)
             } else if resolveOn.contains(name) {
@@ -75,7 +76,7 @@ extension AlertEngine {
             }
 
         case let .absence(kind, _, _):
-            let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
+            let key = AlertKey(rule: rule.id, scope: deviceScope)
             var keyState = state.keys[key] ?? KeyState()
             if kind == .anyMessage, case .status(online: false) = message.body {
                 if inWindow {
@@ -100,7 +101,7 @@ extension AlertEngine {
 
         case let .missingFollowUp(trigger, expect, _):
             guard case let .event(name, data) = message.body else { return }
-            let key = AlertKey(rule: rule.id, scope: Self.scope(.device, device))
+            let key = AlertKey(rule: rule.id, scope: deviceScope)
             var keyState = state.keys[key] ?? KeyState()
             if expect.matches(name, data) {
                 keyState.pendingSince = nil

@@ -194,8 +194,9 @@ public struct AlertEngine: Sendable {
               let numbers = rulesByPosition[position] else { return [] }
         let device = registry.devices.values[position]
         var transitions: [AlertTransition] = []
+        let deviceScope = Self.scope(.device, device)
         for number in numbers {
-            evaluate(ruleTable[Int(number)], device: device, message: message, now: now, into: &transitions)
+            evaluate(ruleTable[Int(number)], device: device, deviceScope: deviceScope, message: message, now: now, into: &transitions)
         }
         return transitions
     }
