@@ -190,6 +190,27 @@ import Testing
         #expect(plan.added.count == 6 && plan.updated.isEmpty)
     }
 
+    @Test func registrationsStoredAsJSONBeforeVersion10AreReadAfterItsMigration() throws {
+        let directory = try TemporaryDirectory.make(prefix: "v10")
+        let queue = try DatabaseQueue(path: directory.appendingPathComponent("g.sqlite").path)
+        try GatewayMigrations.migrator.migrate(queue, upTo: "v9-duty-ladder")
+        let devices = try ["band-alink", "door-hik", "smoke-1"].map { try #require(TestRegistry.registry.device($0)) }
+        try queue.write { db in
+            for device in devices {
+                try db.execute(sql: "INSERT INTO device_registrations (id, body, updated_at, updated_by) VALUES (?, ?, 1, 'installer-app')",
+                               arguments: [device.id, String(decoding: try JSONEncoder().encode(device), as: UTF8.self)])
+            }
+        }
+        try GatewayMigrations.migrator.migrate(queue)
+        let read = try queue.read { db in
+            var read: [Device] = []
+            try OperationsStore().forEachRegistration(in: db) { read.append($0) }
+            return read
+        }
+        #expect(read == devices.sorted { $0.id < $1.id })
+        #expect(read.first?.binding?.name == "DN0001" && read[1].pushSecretSHA256 != nil)
+    }
+
     /// Runs the real `gatewayd` command line; its exit status and what it printed (both streams).
     static func cli(_ arguments: [String]) throws -> (status: Int32, output: String) {
         try BrokerConfigTests.run(try GatewayDaemon.executable(), arguments)
