@@ -98,7 +98,8 @@ public struct CSVReader: Sendable {
             var fields: [Field] = []
             while true {
                 let column = column(at: index), fieldLine = line
-                let text = index < bytes.count && bytes[index] == Self.quote ? try quoted() : try plain()
+                let isQuoted = index < bytes.count && bytes[index] == Self.quote
+                let text = try isQuoted ? quoted() : plain()
                 fields.append(Field(text: text, line: fieldLine, column: column))
                 guard index < bytes.count else { return fields }
                 if bytes[index] == Self.comma {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 
 /// `gatewayd devices import FILE`: registers or updates a whole fleet with the running daemon, all or nothing.
 struct DevicesImport: AsyncParsableCommand {

@@ -51,7 +51,8 @@ import Yams
                 if let content = contents?["application/json"] as? [String: Any], let value = content["example"] {
                     example = String(decoding: try JSONSerialization.data(withJSONObject: value), as: UTF8.self)
                 } else if let content = contents?["text/csv"] as? [String: Any], let value = content["example"] as? String {
-                    (example, contentType) = (value, "text/csv")
+                    example = value
+                    contentType = "text/csv"
                 }
                 result.append(Operation(method: method.uppercased(), path: path, roles: operation["x-roles"] as? [String] ?? [],
                                         statuses: Set(responses), example: example, contentType: contentType))

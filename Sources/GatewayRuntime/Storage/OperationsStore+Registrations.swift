@@ -51,12 +51,13 @@ extension OperationsStore {
                 }
                 binding = VendorBinding(vendorProtocol: vendorProtocol, product: product, name: name)
             }
-            try body(Device(
-                id: id, type: type, community: row[2], grid: row[3],
-                location: DeviceLocation(building: row[4], unit: row[5], floor: row[6], room: row[7], zone: row[8]),
-                vendor: row[9], model: row[10], serial: row[11], installer: row[12], state: state, resident: row[14],
-                reportIntervalSeconds: row[15], binding: binding, pushSecretSHA256: row[19]
-            ))
+            let location = DeviceLocation(building: row[4], unit: row[5], floor: row[6], room: row[7], zone: row[8])
+            let community: String = row[2], grid: String = row[3], vendor: String = row[9], model: String = row[10]
+            let serial: String = row[11], installer: String = row[12], resident: String? = row[14]
+            let interval: Int = row[15], pushSecret: String? = row[19]
+            try body(Device(id: id, type: type, community: community, grid: grid, location: location, vendor: vendor, model: model,
+                            serial: serial, installer: installer, state: state, resident: resident, reportIntervalSeconds: interval,
+                            binding: binding, pushSecretSHA256: pushSecret))
         }
     }
 }
