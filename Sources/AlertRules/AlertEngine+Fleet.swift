@@ -2,7 +2,8 @@ import DeviceModel
 
 extension AlertEngine {
     /// Adds or replaces many validated devices at once (a fleet import), with the effect of
-    /// ``upsert(device:now:actor:)`` for each: new or re-activated devices start their absence timers at `now`,
+    /// ``upsert(device:now:actor:)`` for each: new or re-activated devices start their absence timers at `now` (in
+    /// memory; see below),
     /// decommissioned ones have their open alerts resolved (by `actor`) and their condition memory dropped. The
     /// sorted absence list is rebuilt once, and open alerts and keys are walked once, not once per device: linear
     /// (plus one sort) in 100,000 rows.
@@ -24,7 +25,15 @@ extension AlertEngine {
             guard !wasActive, let numbers = absenceByPosition[position] else { continue }
             for number in numbers {
                 let key = AlertKey(rule: ruleTable[Int(number)].id, scope: Self.scope(.device, device))
-                var keyState = state.keys[key] ?? KeyState()
+                guard var keyState = state.keys[key] else {
+                    // A timer that only says "not heard from since the import" is kept in memory, not persisted:
+                    // 100,000 of them would slow the import and every later start, and a restart starts the timers
+                    // of devices never heard from anyway (as for devices.yaml's).
+                    var fresh = KeyState()
+                    fresh.lastActivity = now
+                    state.keys[key] = fresh
+                    continue
+                }
                 keyState.lastActivity = now
                 store(keyState, for: key)
             }

@@ -57,7 +57,7 @@ public struct CSVReader: Sendable {
                     continue
                 }
                 let startLine = line
-                do {
+                do throws(SyntaxError) {
                     let fields = try record()
                     records.append(Record(line: startLine, fields: fields))
                 } catch {
@@ -97,10 +97,10 @@ public struct CSVReader: Sendable {
         mutating func record() throws(SyntaxError) -> [Field] {
             var fields: [Field] = []
             while true {
-                let column = column(at: index), fieldLine = line
+                let fieldColumn = column(at: index), fieldLine = line
                 let isQuoted = index < bytes.count && bytes[index] == Self.quote
                 let text = try isQuoted ? quoted() : plain()
-                fields.append(Field(text: text, line: fieldLine, column: column))
+                fields.append(Field(text: text, line: fieldLine, column: fieldColumn))
                 guard index < bytes.count else { return fields }
                 if bytes[index] == Self.comma {
                     index += 1

@@ -11,7 +11,7 @@ struct FleetImportPlannerTests {
     }
 
     func planIssues(_ drafts: [DeviceDraft], _ registry: DeviceRegistry) -> [String] {
-        do {
+        do throws(ValidationFailure) {
             _ = try FleetImportPlanner().plan(drafts, in: registry)
             return []
         } catch {

@@ -50,13 +50,13 @@ import Testing
             #expect(dry.status == 200, "\(dry.text)")
             #expect(Self.counts(dry) == [2, 0, 1] && dry.json["dry_run"] as? Bool == true)
             #expect(try gateway.count("SELECT COUNT(*) FROM device_registrations") == 0)
-            #expect(gateway.gateway.host.registry.device("imp-band-1") == nil)
+            #expect(gateway.gateway.registry.device("imp-band-1") == nil)
 
             let imported = try await Self.post(api, Self.fleet)
             #expect(imported.status == 200, "\(imported.text)")
             #expect(Self.counts(imported) == [2, 0, 1] && imported.json["rows"] as? Int == 3)
             #expect(try gateway.count("SELECT COUNT(*) FROM device_registrations") == 2)
-            let smoke = try #require(gateway.gateway.host.registry.device("imp-smoke-1"))
+            let smoke = try #require(gateway.gateway.registry.device("imp-smoke-1"))
             #expect(smoke.location.zone == "楼梯间, 5F" && smoke.state == .commissioned && smoke.reportIntervalSeconds == 3600)
 
             // Live: a message from an imported device is stored, and its alarm opens an alert.
@@ -69,11 +69,11 @@ import Testing
             let moved = Self.fleet.replacingOccurrences(of: "3,2,5,502", with: "3,2,6,602")
             let changed = try await Self.post(api, moved)
             #expect(Self.counts(changed) == [0, 1, 2])
-            #expect(gateway.gateway.host.registry.device("imp-band-1")?.location.room == "602")
+            #expect(gateway.gateway.registry.device("imp-band-1")?.location.room == "602")
             // A dry run of a new row counts it and writes nothing.
             let extra = Self.fleet + "imp-water-1,water_sensor,xingfuli,330106005002,,,,,地下车库,涂鸦,SJ-01,IMP-0003,inst-wang,,,\n"
             #expect(Self.counts(try await Self.post(api, extra, dryRun: true)) == [1, 1, 2])
-            #expect(gateway.gateway.host.registry.device("imp-water-1") == nil)
+            #expect(gateway.gateway.registry.device("imp-water-1") == nil)
             #expect(try gateway.count("SELECT COUNT(*) FROM device_registrations") == 2)
 
             // One audit row per applied import, with the file and counts; none for dry runs.
@@ -111,7 +111,7 @@ import Testing
             #expect(issues.contains("fleet.csv:8:1 devices[6].resident a wristband watches a resident: add `resident: <resident id>`"))
             #expect(issues.contains { $0.hasPrefix("fleet.csv:9:49  text after the closing quote") })
             #expect(try gateway.count("SELECT COUNT(*) FROM device_registrations") == 0)
-            #expect(gateway.gateway.host.registry.device("ok-1") == nil)
+            #expect(gateway.gateway.registry.device("ok-1") == nil)
 
             // The command line lists the same problems and exits with 1; a good file exits 0 with the counts.
             let file = directory.appendingPathComponent("fleet.csv")
@@ -125,7 +125,7 @@ import Testing
             #expect(dry.status == 0 && dry.output.contains("3 row(s) valid: 2 to add, 0 to update, 1 unchanged. Dry run"), "\(dry.output)")
             let done = try Self.cli(["devices", "import", file.path, "--api", api.base, "--token", Self.installer])
             #expect(done.status == 0 && done.output.contains("imported 3 row(s): 2 added, 0 updated, 1 unchanged"), "\(done.output)")
-            #expect(gateway.gateway.host.registry.device("imp-band-1") != nil)
+            #expect(gateway.gateway.registry.device("imp-band-1") != nil)
         }
     }
 
@@ -160,7 +160,7 @@ import Testing
             let imported = try await Self.post(api, yaml, file: "fleet.yaml", contentType: "application/yaml")
             #expect(imported.status == 200, "\(imported.text)")
             #expect(Self.counts(imported) == [2, 0, 0])
-            #expect(gateway.gateway.host.registry.device("y-band-1")?.resident == "res-1")
+            #expect(gateway.gateway.registry.device("y-band-1")?.resident == "res-1")
         }
     }
 

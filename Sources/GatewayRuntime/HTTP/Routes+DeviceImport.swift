@@ -1,6 +1,7 @@
 import DeviceModel
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 
 /// `POST /api/v1/devices/import?dry_run=&file=`: a fleet file as the body (`text/csv`, or `application/yaml` for
@@ -29,7 +30,11 @@ extension GatewayAPI {
             guard issues.isEmpty else {
                 // The rows that could be read are checked too, so that one answer lists every problem of the file.
                 var all = issues
-                do { _ = try FleetImportPlanner().plan(drafts, in: host.registry) } catch { all += error.issues }
+                do throws(ValidationFailure) {
+                    _ = try FleetImportPlanner().plan(drafts, in: host.registry)
+                } catch {
+                    all += error.issues
+                }
                 throw Self.refusal(all.sortedByLocation())
             }
             guard !drafts.isEmpty else {

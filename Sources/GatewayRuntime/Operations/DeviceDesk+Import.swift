@@ -34,7 +34,7 @@ extension DeviceDesk {
         // throw would make the host rebuild its engine from the database.
         let (outcome, _) = try await host.commit { db, engine -> (Result<FleetImportReport, ValidationFailure>, [AlertTransition]) in
             let plan: FleetImportPlan
-            do {
+            do throws(ValidationFailure) {
                 plan = try FleetImportPlanner().plan(drafts, in: engine.registry)
             } catch {
                 return (.failure(error), [])
