@@ -71,7 +71,7 @@ import Testing
             #expect(Self.counts(changed) == [0, 1, 2])
             #expect(gateway.gateway.registry.device("imp-band-1")?.location.room == "602")
             // A dry run of a new row counts it and writes nothing.
-            let extra = Self.fleet + "imp-water-1,water_sensor,xingfuli,330106005002,,,,,地下车库,涂鸦,SJ-01,IMP-0003,inst-wang,,,\n"
+            let extra = Self.fleet + "imp-water-1,water_sensor,xingfuli,330106005001,,,,,地下车库,涂鸦,SJ-01,IMP-0003,inst-wang,,,\n"
             #expect(Self.counts(try await Self.post(api, extra, dryRun: true)) == [1, 1, 2])
             #expect(gateway.gateway.registry.device("imp-water-1") == nil)
             #expect(try gateway.count("SELECT COUNT(*) FROM device_registrations") == 2)
