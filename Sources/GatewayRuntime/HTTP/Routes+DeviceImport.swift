@@ -58,7 +58,7 @@ extension GatewayAPI {
     static func refusal(_ issues: [ValidationIssue]) -> ValidationError {
         var shown = Array(issues.prefix(maxImportIssues))
         if issues.count > shown.count {
-            shown.append(ValidationIssue(location: nil, path: "", message: "… and \(issues.count - shown.count) more problems"))
+            shown.append(ValidationIssue(location: nil, path: "file", message: "… and \(issues.count - shown.count) more problems"))
         }
         return ValidationError(issues: shown, code: "invalid_import")
     }
