@@ -79,6 +79,9 @@ struct DevicesImport: AsyncParsableCommand {
             let counts = "\(report.added) to add, \(report.updated) to update, \(report.unchanged) unchanged"
             if report.dryRun {
                 print("\(report.file): \(report.rows) row(s) valid: \(counts). Dry run: nothing was changed.")
+            } else if report.added + report.updated == 0 {
+                print("\(report.file): imported \(report.rows) row(s): 0 added, 0 updated, \(report.unchanged) unchanged; "
+                    + "the registry already matched the file.")
             } else {
                 print("\(report.file): imported \(report.rows) row(s): \(report.added) added, \(report.updated) updated, "
                     + "\(report.unchanged) unchanged; the rule engine is watching them now.")
