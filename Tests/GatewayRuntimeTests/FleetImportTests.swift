@@ -180,6 +180,32 @@ import Testing
         }
     }
 
+    @Test func importedDevicesAreTheRegistryAfterARestart() async throws {
+        try await withBroker { broker in
+            let directory = try TemporaryDirectory.make(prefix: "import-restart")
+            let databasePath = directory.appendingPathComponent("g.sqlite").path
+            func gateway() throws -> RunningGateway {
+                try RunningGateway(broker: broker.url, databasePath: databasePath, configure: { settings in
+                    settings.http = HTTPServerSettings(host: "127.0.0.1", port: 0)
+                })
+            }
+            let first = try gateway()
+            try await first.start()
+            let port = try #require(await eventuallyValue { first.gateway.httpPort })
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let reply = try await Self.post(APIClient(base: "http://127.0.0.1:\(port)", client: client), Self.fleet)
+            try await client.shutdown()
+            #expect(Self.counts(reply) == [2, 0, 1])
+            let imported = try ["imp-band-1", "imp-smoke-1"].map { try #require(first.gateway.registry.device($0)) }
+            try await first.stop()
+
+            let second = try gateway()
+            try await second.start()
+            #expect(try ["imp-band-1", "imp-smoke-1"].map { try #require(second.gateway.registry.device($0)) } == imported)
+            try await second.stop()
+        }
+    }
+
     @Test func theExampleFleetValidatesAgainstTheSampleRegistry() throws {
         let root = GatewayDaemon.repositoryRoot
         let registry = try RegistryLoader.loadConfiguration(path: root.appendingPathComponent("devices.yaml").path).registry
