@@ -225,7 +225,7 @@ public struct RegistryValidator: Sendable {
         )
     }
 
-    private func validateDevice(
+    func validateDevice(
         _ draft: DeviceDraft, path: String, context: RegistryContext, issues: inout IssueList
     ) -> Device? {
         let before = issues.count

@@ -117,6 +117,7 @@ public final class Gateway: Sendable {
                 storageHealth: storageHealth, clockSuspicion: { clockWatch.suspicion },
                 lastRetentionSweep: { retention.last.withLock { $0?.at } }, reload: reloadHook, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
             )
+            api.maxImportBytes = http.maxImportBytes
             api.authFailures = http.authFailuresPerMinute > 0 ? AuthFailureLimiter(limit: http.authFailuresPerMinute) : nil
             api.push = EventPushIntake(submit: { message in await ingest.submit(message) }, snapshots: snapshots,
                                        maxPushBytes: http.maxPushBytes, maxImageBytes: http.maxImageBytes)

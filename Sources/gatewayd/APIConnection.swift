@@ -45,8 +45,10 @@ final class APIConnection: Sendable {
         try? await client.shutdown()
     }
 
-    /// Sends one request; any status outside 2xx becomes an ``APIFailure``.
-    func send(_ method: Method, _ path: String, query: [String: String?] = [:], body: Data? = nil) async throws(APIFailure) -> Reply {
+    /// Sends one request; any status outside 2xx becomes an ``APIFailure``. A body is JSON unless `contentType` says
+    /// otherwise (a fleet import sends a CSV or YAML file, and may take longer than `timeout`'s default).
+    func send(_ method: Method, _ path: String, query: [String: String?] = [:], body: Data? = nil,
+              contentType: String = "application/json", timeout: TimeAmount = .seconds(35)) async throws(APIFailure) -> Reply {
         var components = URLComponents(string: baseURL + path)
         let items = query.sorted { $0.key < $1.key }.compactMap { key, value in value.map { URLQueryItem(name: key, value: $0) } }
         if !items.isEmpty { components?.queryItems = items }
@@ -56,12 +58,12 @@ final class APIConnection: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(data: body))
         }
         let reply: Reply
         do {
-            let response = try await client.execute(request, timeout: .seconds(35))
+            let response = try await client.execute(request, timeout: timeout)
             let buffer = try await response.body.collect(upTo: 16 * 1024 * 1024)
             reply = Reply(status: Int(response.status.code), body: Data(buffer: buffer))
         } catch {
@@ -73,8 +75,9 @@ final class APIConnection: Sendable {
 
     /// Sends one request and decodes the JSON reply.
     func fetch<T: Decodable>(_ type: T.Type, _ method: Method, _ path: String, query: [String: String?] = [:],
-                             body: Data? = nil) async throws(APIFailure) -> (T, Reply) {
-        let reply = try await send(method, path, query: query, body: body)
+                             body: Data? = nil, contentType: String = "application/json",
+                             timeout: TimeAmount = .seconds(35)) async throws(APIFailure) -> (T, Reply) {
+        let reply = try await send(method, path, query: query, body: body, contentType: contentType, timeout: timeout)
         do {
             return (try JSONDecoder().decode(T.self, from: reply.body), reply)
         } catch {

@@ -17,6 +17,8 @@ enum APIFailure: Error {
     struct Issue: Decodable {
         var path: String?
         var message: String?
+        /// `file:line:column`, for a problem in a file (a fleet import).
+        var location: String?
     }
 
     private struct Envelope: Decodable {
@@ -64,7 +66,14 @@ enum APIFailure: Error {
             // With issues, the message only repeats them on one line: say how many, then list them.
             let summary = issues.isEmpty ? message : "the daemon rejected the request: \(issues.count) problem(s)"
             printError("gatewayd: error: \(summary) (\(code), HTTP \(status))")
-            for issue in issues { printError("  \(issue.path ?? "-"): \(issue.message ?? "")") }
+            for issue in issues {
+                if let location = issue.location {
+                    let path = issue.path.map { $0.isEmpty ? "" : "\($0): " } ?? ""
+                    printError("  \(location): \(path)\(issue.message ?? "")")
+                } else {
+                    printError("  \(issue.path ?? "-"): \(issue.message ?? "")")
+                }
+            }
             if status == 401 {
                 printError("hint: set GATEWAYD_TOKEN (or --token) to a token listed in devices.yaml api_tokens")
             }

@@ -5,14 +5,14 @@ import Foundation
 struct DevicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
-        abstract: "List, inspect, register, decommission and put devices into maintenance (through the running daemon).",
+        abstract: "List, inspect, register, import, decommission and put devices into maintenance (through the running daemon).",
         discussion: """
             These commands change the live registry of a running gateway through its HTTP API: a device added \
             here is validated exactly like an entry of devices.yaml, recorded in the audit log with your \
             token's name, and watched by the rule engine at once. Start the daemon first: \
             `gatewayd run --http 127.0.0.1:8080`.
             """,
-        subcommands: [DevicesList.self, DevicesShow.self, DevicesAdd.self, DevicesRemove.self, DevicesMaintenance.self]
+        subcommands: [DevicesList.self, DevicesShow.self, DevicesAdd.self, DevicesImport.self, DevicesRemove.self, DevicesMaintenance.self]
     )
 }
 

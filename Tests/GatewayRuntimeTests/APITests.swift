@@ -32,6 +32,7 @@ import Yams
         var roles: [String]
         var statuses: Set<Int>
         var example: String?
+        var contentType = "application/json"
     }
 
     static func operations() throws -> [Operation] {
@@ -45,12 +46,16 @@ import Yams
                 guard let operation = item[method] as? [String: Any] else { continue }
                 let responses = (operation["responses"] as? [String: Any] ?? [:]).keys.compactMap { Int($0) }
                 var example: String?
-                if let content = ((operation["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any],
-                   let value = content["example"] {
+                var contentType = "application/json"
+                let contents = (operation["requestBody"] as? [String: Any])?["content"] as? [String: Any]
+                if let content = contents?["application/json"] as? [String: Any], let value = content["example"] {
                     example = String(decoding: try JSONSerialization.data(withJSONObject: value), as: UTF8.self)
+                } else if let content = contents?["text/csv"] as? [String: Any], let value = content["example"] as? String {
+                    example = value
+                    contentType = "text/csv"
                 }
                 result.append(Operation(method: method.uppercased(), path: path, roles: operation["x-roles"] as? [String] ?? [],
-                                        statuses: Set(responses), example: example))
+                                        statuses: Set(responses), example: example, contentType: contentType))
             }
         }
         // Register before using the registered device; acknowledge before resolving; delete last.
@@ -96,19 +101,19 @@ import Yams
                     #expect(operation.statuses.contains(reply.status), "\(label) → \(reply.status)")
                     continue
                 }
-                let anonymous = try await api.send(method, path, body: operation.example)
+                let anonymous = try await api.send(method, path, body: operation.example, contentType: operation.contentType)
                 #expect(anonymous.status == 401, "\(label) without a token → \(anonymous.status)")
                 #expect((anonymous.json["error"] as? [String: Any])?["code"] as? String == "unauthorized")
-                let wrong = try await api.send(method, path, token: "not-a-token", body: operation.example)
+                let wrong = try await api.send(method, path, token: "not-a-token", body: operation.example, contentType: operation.contentType)
                 #expect(wrong.status == 401, "\(label) with a wrong token → \(wrong.status)")
                 for role in ["installer", "operator", "workorder"] where !operation.roles.contains(role) {
-                    let reply = try await api.send(method, path, token: Self.tokens[role], body: operation.example)
+                    let reply = try await api.send(method, path, token: Self.tokens[role], body: operation.example, contentType: operation.contentType)
                     #expect(reply.status == 403, "\(label) as \(role) → \(reply.status)")
                 }
-                let allowed = try await api.send(method, path, token: Self.tokens[operation.roles[0]], body: operation.example)
+                let allowed = try await api.send(method, path, token: Self.tokens[operation.roles[0]], body: operation.example, contentType: operation.contentType)
                 #expect(operation.statuses.contains(allowed.status) && allowed.status < 300,
                         "\(label) as \(operation.roles[0]) → \(allowed.status) \(allowed.text.prefix(200))")
-                let admin = try await api.send(method, path, token: Self.tokens["admin"], body: operation.example)
+                let admin = try await api.send(method, path, token: Self.tokens["admin"], body: operation.example, contentType: operation.contentType)
                 #expect(operation.statuses.contains(admin.status), "\(label) as admin → \(admin.status)")
             }
             // Every change was audited with who made it.

@@ -175,7 +175,7 @@ public enum RegistryLoader {
     }
 
     /// Reads one document, the entries of its `residents` and `devices` one at a time into `residents`/`devices`.
-    private static func readDocument(_ text: String, file: String, positions: Bool, issues: inout [ValidationIssue],
+    static func readDocument(_ text: String, file: String, positions: Bool, issues: inout [ValidationIssue],
                                      residents: inout [ResidentDraft], devices: inout [DeviceDraft]) throws(ConfigFileError) -> ConfigNode? {
         do {
             return try YAMLEventReader.withReader(text: text, file: file) { reader in

@@ -31,6 +31,8 @@ struct GatewayAPI: Sendable {
     let reload: ReloadHook
     let clock: @Sendable () -> Int64
     let maxBodyBytes: Int
+    /// The larger limit of a fleet import's body (`POST /api/v1/devices/import`).
+    var maxImportBytes = 32 * 1024 * 1024
     let logger: Logger
     /// HTTP event pushes (Hikvision ISAPI, Dahua); off when `nil`.
     var push: EventPushIntake? = nil
@@ -59,6 +61,7 @@ struct GatewayAPI: Sendable {
             try await workOrderStatus(request, context: context)
         }
         addDeviceRoutes(to: router)
+        addDeviceImportRoute(to: router)
         addAlertRoutes(to: router)
         addRecordRoutes(to: router)
         addRawCaptureRoutes(to: router)

@@ -4,6 +4,8 @@ public struct HTTPServerSettings: Sendable, Hashable {
     public var port: Int
     /// Request bodies larger than this are refused with 413.
     public var maxBodyBytes: Int = 64 * 1024
+    /// A fleet file (`POST /api/v1/devices/import`, CSV or YAML) may be up to this large (100,000 rows are ~12 MB).
+    public var maxImportBytes: Int = 32 * 1024 * 1024
     /// Event pushes (Hikvision multipart with snapshots) may be larger than API bodies, up to this.
     public var maxPushBytes: Int = 4 * 1024 * 1024
     /// One pushed image may be at most this large; a larger one is refused with the whole push (413).

@@ -284,6 +284,49 @@ public enum GatewayMigrations {
                 CREATE INDEX deliveries_by_alert_recipient ON deliveries (alert_id, target, recipient, id) WHERE state = 'pending';
                 """)
         }
+        migrator.registerMigration("v10-device-registration-columns") { db in
+            // Run-time registrations as columns instead of a JSON body: a district's 100,000 imported devices
+            // (`gatewayd devices import`) are read at every start and reload, and a JSON decoder per row was most
+            // of that time. Existing rows are converted in place.
+            try db.execute(sql: """
+                CREATE TABLE device_registrations_v10 (
+                    id TEXT PRIMARY KEY,
+                    type TEXT NOT NULL,
+                    community TEXT NOT NULL,
+                    grid TEXT NOT NULL,
+                    building TEXT,
+                    unit TEXT,
+                    floor TEXT,
+                    room TEXT,
+                    zone TEXT,
+                    vendor TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    serial TEXT NOT NULL,
+                    installer TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    resident TEXT,
+                    report_interval_s INTEGER NOT NULL,
+                    binding_protocol TEXT,
+                    binding_product TEXT,
+                    binding_name TEXT,
+                    push_secret_sha256 TEXT,
+                    updated_at INTEGER NOT NULL,
+                    updated_by TEXT NOT NULL
+                );
+                INSERT INTO device_registrations_v10
+                    SELECT id, json_extract(body, '$.type'), json_extract(body, '$.community'), json_extract(body, '$.grid'),
+                        json_extract(body, '$.location.building'), json_extract(body, '$.location.unit'),
+                        json_extract(body, '$.location.floor'), json_extract(body, '$.location.room'),
+                        json_extract(body, '$.location.zone'), json_extract(body, '$.vendor'), json_extract(body, '$.model'),
+                        json_extract(body, '$.serial'), json_extract(body, '$.installer'), json_extract(body, '$.state'),
+                        json_extract(body, '$.resident'), json_extract(body, '$.reportIntervalSeconds'),
+                        json_extract(body, '$.binding.protocol'), json_extract(body, '$.binding.product'),
+                        json_extract(body, '$.binding.name'), json_extract(body, '$.pushSecretSHA256'), updated_at, updated_by
+                    FROM device_registrations;
+                DROP TABLE device_registrations;
+                ALTER TABLE device_registrations_v10 RENAME TO device_registrations;
+                """)
+        }
         return migrator
     }
 }

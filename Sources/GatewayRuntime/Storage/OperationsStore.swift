@@ -6,20 +6,13 @@ import GRDB
 /// Run-time changes to the registry and silences, and the audit log.
 struct OperationsStore: Sendable {
     func saveDevice(_ device: Device, by actor: String, now: Int64, in db: Database) throws {
-        let body = String(decoding: try JSONEncoder().encode(device), as: UTF8.self)
-        try db.execute(sql: """
-            INSERT INTO device_registrations (id, body, updated_at, updated_by) VALUES (?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, updated_by = excluded.updated_by
-            """, arguments: [device.id, body, now, actor])
+        try saveDevices([device], by: actor, now: now, in: db)
     }
 
     /// The YAML registry with the run-time registrations applied over it.
     func mergedRegistry(_ registry: DeviceRegistry, in db: Database) throws -> DeviceRegistry {
         var merged = registry
-        let decoder = JSONDecoder()
-        for body in try String.fetchAll(db, sql: "SELECT body FROM device_registrations ORDER BY id") {
-            merged.upsert(try decoder.decode(Device.self, from: Data(body.utf8)))
-        }
+        try forEachRegistration(in: db) { merged.upsert($0) }
         return merged
     }
 
