@@ -105,7 +105,8 @@ public final class Gateway: Sendable {
         if let http = settings.http {
             let (deviceMQTT, alertMQTT) = (mqtt, alerts.mqtt)
             var api = GatewayAPI(
-                auth: BearerAuth(current: { host.configuration.apiTokens }), queries: RecordQueries(database: database), workOrders: alerts.workOrders,
+                auth: BearerAuth(current: { host.configuration.apiTokens }, sessions: ConsoleSessionStore(database: database), clock: clock),
+                queries: RecordQueries(database: database), workOrders: alerts.workOrders,
                 devices: DeviceDesk(database: database, host: host), alerts: alerts.commands.desk,
                 replies: InboundReplyDesk(database: database, alerts: alerts.commands.desk), host: host, metrics: metrics,
                 connections: { ["devices": deviceMQTT.isConnected, "alerts": alertMQTT.isConnected] },
@@ -116,6 +117,8 @@ public final class Gateway: Sendable {
                 lastRetentionSweep: { retention.last.withLock { $0?.at } }, reload: reloadHook, clock: clock, maxBodyBytes: http.maxBodyBytes, logger: logger
             )
             api.authFailures = http.authFailuresPerMinute > 0 ? AuthFailureLimiter(limit: http.authFailuresPerMinute) : nil
+            api.snapshots = snapshots
+            api.secureCookies = http.tlsCertificateFile != nil
             api.push = EventPushIntake(submit: { message in await ingest.submit(message) }, snapshots: snapshots,
                                        maxPushBytes: http.maxPushBytes, maxImageBytes: http.maxImageBytes)
             let boundPort = self.boundPort
