@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages gatewayd needs on Debian/Ubuntu, if any is missing:
-# the mosquitto broker (for running and for the tests), libmosquitto-dev, libsqlite3-dev, libxml2-dev (Foundation's XML parser, for Hikvision XML pushes), zlib1g-dev (deflated Dahua uploads), pkg-config.
+# the mosquitto broker (for running and for the tests), libmosquitto-dev, libsqlite3-dev, libxml2-dev (Foundation's XML parser, for Hikvision XML pushes), zlib1g-dev (deflated Dahua uploads), pkg-config;
+# for the console's browser test: chromium, chromium-driver and python3-selenium (headless, nothing downloaded at test time) and fonts-noto-cjk (Chinese text in screenshots).
 set -euo pipefail
 
-packages=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libxml2-dev zlib1g-dev pkg-config)
+packages=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev libxml2-dev zlib1g-dev pkg-config
+          chromium chromium-driver python3-selenium fonts-noto-cjk)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

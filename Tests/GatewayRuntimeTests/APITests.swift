@@ -32,6 +32,8 @@ import Yams
         var roles: [String]
         var statuses: Set<Int>
         var example: String?
+        /// `x-stream`: the answer is an endless event stream; only its status is read.
+        var stream = false
     }
 
     static func operations() throws -> [Operation] {
@@ -50,7 +52,7 @@ import Yams
                     example = String(decoding: try JSONSerialization.data(withJSONObject: value), as: UTF8.self)
                 }
                 result.append(Operation(method: method.uppercased(), path: path, roles: operation["x-roles"] as? [String] ?? [],
-                                        statuses: Set(responses), example: example))
+                                        statuses: Set(responses), example: example, stream: operation["x-stream"] as? Bool ?? false))
             }
         }
         // Register before using the registered device; acknowledge before resolving; delete last.
@@ -104,6 +106,13 @@ import Yams
                 for role in ["installer", "operator", "workorder"] where !operation.roles.contains(role) {
                     let reply = try await api.send(method, path, token: Self.tokens[role], body: operation.example)
                     #expect(reply.status == 403, "\(label) as \(role) → \(reply.status)")
+                }
+                if operation.stream {
+                    for role in [operation.roles[0], "admin"] {
+                        let status = try await api.streamStatus(path, token: Self.tokens[role])
+                        #expect(status == 200, "\(label) as \(role) → \(status)")
+                    }
+                    continue
                 }
                 let allowed = try await api.send(method, path, token: Self.tokens[operation.roles[0]], body: operation.example)
                 #expect(operation.statuses.contains(allowed.status) && allowed.status < 300,

@@ -1,0 +1,177 @@
+#!/usr/bin/python3
+"""The alarm console in a real browser (Debian's headless Chromium through chromedriver; nothing downloaded).
+
+Run by BrowserConsoleTests.swift, which starts the broker and the real gatewayd and answers this script's
+requests on stdin/stdout: a line "@@ <command> [argument]" asks the Swift side to act (publish as a device,
+check the MQTT alert payload, restart the gateway) and the reply is one line, "ok [detail]" or "fail <why>".
+
+    console_test.py --url http://127.0.0.1:PORT --token TOKEN --out DIR
+
+Exit status 0 when every step held; otherwise 1, with the step that failed and a screenshot (failure.png).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+WAIT = 15
+
+
+def log(message):
+    print(f"[browser] {message}", flush=True)
+
+
+def ask(command):
+    """One request to the Swift side; returns the detail of an "ok" or raises on "fail"."""
+    print(f"@@ {command}", flush=True)
+    reply = sys.stdin.readline().strip()
+    if not reply.startswith("ok"):
+        raise AssertionError(f"{command}: {reply or 'no reply'}")
+    return reply[2:].strip()
+
+
+def until(driver, what, condition, timeout=WAIT):
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: condition(d))
+    except TimeoutException:
+        raise AssertionError(f"timed out waiting for: {what}")
+
+
+def js(driver, script, *args):
+    return driver.execute_script(script, *args)
+
+
+def api_status(driver, path):
+    """The status the page's own fetch gets (with whatever cookie the browser holds)."""
+    return driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0], {credentials: 'same-origin'}).then(r => done(r.status), e => done(-1));", path)
+
+
+def row(driver, alert_id):
+    rows = driver.find_elements(By.CSS_SELECTOR, f'#board-rows tr[data-id="{alert_id}"]')
+    return rows[0] if rows else None
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--out", required=True)
+    arguments = parser.parse_args()
+    os.makedirs(arguments.out, exist_ok=True)
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1366,768",
+                 "--lang=zh-CN", "--autoplay-policy=no-user-gesture-required", "--no-first-run", "--disable-extensions"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_script_timeout(WAIT)
+    try:
+        run(driver, arguments)
+    except Exception as error:  # the step that failed, with what the page showed
+        driver.save_screenshot(os.path.join(arguments.out, "failure.png"))
+        log(f"FAILED: {error}")
+        log("page text: " + js(driver, "return document.body.innerText")[:1500].replace("\n", " | "))
+        log("browser log: " + json.dumps([entry.get("message") for entry in driver.get_log("browser")][-10:], ensure_ascii=False))
+        return 1
+    finally:
+        driver.quit()
+    return 0
+
+
+def run(driver, arguments):
+    console = arguments.url + "/console"
+    driver.get(console)
+    width, height = js(driver, "return [innerWidth, innerHeight]")
+    log(f"viewport {width}x{height}")
+
+    # A wrong token: refused, and the API gives the browser nothing.
+    until(driver, "the sign-in form", lambda d: d.find_element(By.ID, "token").is_displayed())
+    driver.find_element(By.ID, "token").send_keys("not-the-token")
+    driver.find_element(By.ID, "signin-button").click()
+    until(driver, "the refusal", lambda d: d.find_element(By.ID, "signin-error").is_displayed())
+    assert "令牌无效" in driver.find_element(By.ID, "signin-error").text
+    assert not driver.find_element(By.ID, "alerts-view").is_displayed(), "the board shows after a wrong token"
+    assert api_status(driver, "/api/v1/alerts") == 401, "the API answered without a session"
+    assert api_status(driver, "/api/v1/alerts/stream") == 401, "the stream answered without a session"
+    log("wrong token: refused, no access")
+
+    # Sign in; the cookie is HttpOnly (the page cannot read it).
+    driver.find_element(By.ID, "token").send_keys(arguments.token)
+    driver.find_element(By.ID, "signin-button").click()
+    until(driver, "the board", lambda d: d.find_element(By.ID, "alerts-view").is_displayed())
+    until(driver, "the live stream", lambda d: d.find_element(By.ID, "link").get_attribute("data-state") == "live")
+    assert "gatewayd_session" not in js(driver, "return document.cookie"), "the session cookie is readable by scripts"
+    js(driver, "window.__sameDocument = true")
+    log("signed in, stream live")
+
+    # A fall, published as the wristband would: on the board without a reload, ringing.
+    ask("publish fall")
+    until(driver, "the fall on the board", lambda d: "跌倒报警" in d.find_element(By.ID, "board-rows").text)
+    first = driver.find_element(By.CSS_SELECTOR, "#board-rows tr")
+    alert_id = first.get_attribute("data-id")
+    assert "3-501" in first.text, f"the fall's room is not on its row: {first.text}"
+    assert "张*华" in first.text, f"the resident is not shown masked: {first.text}"
+    until(driver, "the alarm tone", lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-alarm") == "ringing")
+    driver.save_screenshot(os.path.join(arguments.out, "board.png"))
+    log(f"fall {alert_id} on the board, ringing")
+
+    # Acknowledge it with the keyboard: A.
+    ActionChains(driver).send_keys("a").perform()
+    until(driver, "the acknowledgement on the row", lambda d: "已确认" in (row(d, alert_id).text if row(d, alert_id) else ""))
+    until(driver, "the tone stopping", lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-alarm") != "ringing")
+    detail = ask(f"expect-acked {alert_id}")
+    log(f"acknowledged; MQTT payload: {detail}")
+
+    # The timeline of the alert: opened, acknowledged by the operator.
+    until(driver, "the timeline", lambda d: "确认" in d.find_element(By.ID, "timeline").text and "触发" in d.find_element(By.ID, "timeline").text)
+    driver.save_screenshot(os.path.join(arguments.out, "timeline.png"))
+    log("timeline: " + driver.find_element(By.ID, "timeline").text.replace("\n", " | "))
+
+    # The gateway restarts (a real process restart): the page reconnects by itself and misses nothing.
+    ask("restart")
+    ask("publish smoke")
+    until(driver, "the smoke alarm after the restart", lambda d: "烟雾报警" in d.find_element(By.ID, "board-rows").text, timeout=30)
+    assert js(driver, "return window.__sameDocument === true"), "the page was reloaded"
+    until(driver, "the live stream again", lambda d: d.find_element(By.ID, "link").get_attribute("data-state") == "live")
+    log("reconnected after the restart; smoke alarm arrived")
+
+    # Resolve the fall with a category and a note: it leaves the board.
+    row(driver, alert_id).click()
+    until(driver, "the detail of the fall", lambda d: d.find_element(By.ID, "detail").is_displayed())
+    ActionChains(driver).send_keys("r").perform()
+    until(driver, "the resolve form", lambda d: d.find_element(By.ID, "resolve").is_displayed())
+    Select(driver.find_element(By.ID, "category")).select_by_value("genuine")
+    driver.find_element(By.ID, "note").send_keys("已上门查看，老人无碍")
+    driver.find_element(By.ID, "resolve-submit").click()
+    until(driver, "the fall leaving the board", lambda d: row(d, alert_id) is None)
+    ask(f"expect-resolved {alert_id}")
+    log("resolved; left the board")
+
+    # The other views at this size: the status board and the building view.
+    driver.find_element(By.CSS_SELECTOR, '#tabs button[data-tab="buildings"]').click()
+    until(driver, "the building view", lambda d: d.find_elements(By.CSS_SELECTOR, '#buildings .cell[data-room="3-501"]'))
+    driver.save_screenshot(os.path.join(arguments.out, "buildings.png"))
+    driver.find_element(By.CSS_SELECTOR, '#tabs button[data-tab="status"]').click()
+    until(driver, "the status board", lambda d: "band-1" in d.find_element(By.ID, "status-families").text)
+    driver.save_screenshot(os.path.join(arguments.out, "status.png"))
+
+    # Sign out: the session is gone.
+    driver.find_element(By.ID, "signout").click()
+    until(driver, "the sign-in form again", lambda d: d.find_element(By.ID, "token").is_displayed())
+    assert api_status(driver, "/api/v1/alerts") == 401, "the API still answers after sign-out"
+    log(f"signed out; screenshots in {arguments.out}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
