@@ -76,6 +76,8 @@ def main():
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_script_timeout(WAIT)
+    # The duty desk's screen: a 1366×768 viewport (the window's own frame not counted).
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False})
     try:
         run(driver, arguments)
     except Exception as error:  # the step that failed, with what the page showed
@@ -107,6 +109,7 @@ def run(driver, arguments):
     log("wrong token: refused, no access")
 
     # Sign in; the cookie is HttpOnly (the page cannot read it).
+    driver.find_element(By.ID, "token").clear()
     driver.find_element(By.ID, "token").send_keys(arguments.token)
     driver.find_element(By.ID, "signin-button").click()
     until(driver, "the board", lambda d: d.find_element(By.ID, "alerts-view").is_displayed())

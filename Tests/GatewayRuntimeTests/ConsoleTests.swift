@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import GRDB
+import LocalBroker
 import NIOHTTP1
 import Testing
 @testable import GatewayRuntime
@@ -94,9 +95,8 @@ import Testing
     @Test func theStreamEndsWhenTheGatewayShutsDown() async throws {
         try await withBroker { broker in
             let directory = try TemporaryDirectory.make(prefix: "console-stop")
-            let gateway = try RunningGateway(broker: broker.url, databasePath: directory.appendingPathComponent("g.sqlite").path) { settings in
-                settings.http = HTTPServerSettings(host: "127.0.0.1", port: 0)
-            }
+            let gateway = try RunningGateway(broker: broker.url, databasePath: directory.appendingPathComponent("g.sqlite").path,
+                                             configure: { settings in settings.http = HTTPServerSettings(host: "127.0.0.1", port: 0) })
             try await gateway.start()
             let port = try #require(await eventuallyValue { gateway.gateway.httpPort })
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -136,7 +136,7 @@ import Testing
             let expiresAt = try #require(signIn.json["expires_at"] as? Int)
             #expect(abs(Int64(expiresAt) - (nowMillis() + 43_200_000)) < 60_000)
             // Only the digest is stored.
-            let stored = try gateway.gateway.database.read { db in try String.fetchAll(db, sql: "SELECT id_sha256 FROM console_sessions") }
+            let stored = try await gateway.gateway.database.read { db in try String.fetchAll(db, sql: "SELECT id_sha256 FROM console_sessions") }
             #expect(stored.count == 1 && !stored.contains(String(value.dropFirst("gatewayd_session=".count))))
 
             // The cookie stands in for the bearer token: reads, the stream, and changes with the header.

@@ -52,7 +52,7 @@ struct AlertStream: Sendable {
         if let lastEventID, lastEventID >= 0, lastEventID <= latest, latest - lastEventID <= Self.maxCatchUp {
             cursor = lastEventID
         } else {
-            cursor = try writeBoard(&writer)
+            cursor = try await writeBoard(&writer)
         }
         while !stop.isSet, !Task.isCancelled {
             // The generation is read before the query: a commit after the query moves it, so the wait returns.
@@ -65,7 +65,8 @@ struct AlertStream: Sendable {
                 cursor = change.id
             }
             if found.count == Self.batch { continue }
-            if await !changes.wait(beyond: seen, atMost: heartbeat), !stop.isSet {
+            let moved = await changes.wait(beyond: seen, atMost: heartbeat)
+            if !moved, !stop.isSet {
                 try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The console's session cookie and the rules for requests that carry it.
@@ -38,12 +39,10 @@ enum ConsoleSessionCookie {
             throw APIError(.forbidden, code: "console_header_required",
                            message: "a change made with the console's session needs the X-Gatewayd-Console: 1 header")
         }
-        if let origin = request.headers[.origin], let host = request.headers[.host] ?? request.head.authority {
-            let originHost = URL(string: origin)?.host.map { host -> String in
-                guard let port = URL(string: origin)?.port else { return host }
-                return "\(host):\(port)"
-            }
-            guard originHost == host || URL(string: origin)?.host == host else {
+        if let origin = request.headers[.origin] {
+            // `Origin: http://host:port` must name the host the request was sent to (the `Host` header).
+            let named = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init)
+            guard let named, named == request.head.authority else {
                 throw APIError(.forbidden, code: "cross_origin", message: "a change made with the console's session must come from the console")
             }
         }

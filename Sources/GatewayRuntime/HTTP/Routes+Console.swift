@@ -15,7 +15,6 @@ extension GatewayAPI {
 
     func addConsoleRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/console") { _, _ in try consoleFile("index.html") }
-        router.get("/console/") { _, _ in try consoleFile("index.html") }
         router.get("/console/{file}") { _, context in
             try consoleFile(context.parameters.get("file") ?? "")
         }

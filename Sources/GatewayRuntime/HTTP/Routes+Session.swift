@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 
 /// `/api/v1/session`: the console signs in with an API token (roles operator, installer, admin) and gets a
 /// session cookie (``ConsoleSessionCookie``); `GET` says who is signed in, `DELETE` signs out.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// One Server-Sent Event as a browser's `EventSource` would see it.
@@ -23,25 +24,25 @@ final class EventStreamRecorder: Sendable {
     var ended: Bool { state.withLock { $0.ended } }
 
     init(url: String, headers: [(String, String)], client: HTTPClient) {
-        let run = Task { [state] in
+        let run = Task { [self] in
             var request = HTTPClientRequest(url: url)
             for (name, value) in headers { request.headers.add(name: name, value: value) }
             do {
                 let response = try await client.execute(request, deadline: .now() + .minutes(5))
-                state.withLock { $0.status = Int(response.status.code) }
+                self.state.withLock { $0.status = Int(response.status.code) }
                 var pending = ""
                 for try await buffer in response.body {
                     pending += String(buffer: buffer)
                     while let end = pending.range(of: "\n\n") {
                         let block = String(pending[..<end.lowerBound])
                         pending = String(pending[end.upperBound...])
-                        if let event = Self.parse(block) { state.withLock { $0.events.append(event) } }
+                        if let event = Self.parse(block) { self.state.withLock { $0.events.append(event) } }
                     }
                 }
             } catch {
-                state.withLock { $0.failure = "\(error)" }
+                self.state.withLock { $0.failure = "\(error)" }
             }
-            state.withLock { $0.ended = true }
+            self.state.withLock { $0.ended = true }
         }
         task.withLock { $0 = run }
     }
