@@ -149,6 +149,14 @@ def run(driver, arguments):
     until(driver, "the live stream again", lambda d: d.find_element(By.ID, "link").get_attribute("data-state") == "live")
     log("reconnected after the restart; smoke alarm arrived")
 
+    # The building view: the fall's room 3-501 is red at a glance; then back to the board.
+    driver.find_element(By.CSS_SELECTOR, '#tabs button[data-tab="buildings"]').click()
+    until(driver, "room 3-501 marked", lambda d: "alert" in (d.find_element(By.CSS_SELECTOR, '#buildings .cell[data-room="3-501"]').get_attribute("class")
+                                                            if d.find_elements(By.CSS_SELECTOR, '#buildings .cell[data-room="3-501"]') else ""))
+    driver.save_screenshot(os.path.join(arguments.out, "buildings.png"))
+    driver.find_element(By.CSS_SELECTOR, '#tabs button[data-tab="alerts"]').click()
+    until(driver, "the board again", lambda d: row(d, alert_id) is not None)
+
     # Resolve the fall with a category and a note: it leaves the board.
     row(driver, alert_id).click()
     until(driver, "the detail of the fall", lambda d: d.find_element(By.ID, "detail").is_displayed())
@@ -161,13 +169,20 @@ def run(driver, arguments):
     ask(f"expect-resolved {alert_id}")
     log("resolved; left the board")
 
-    # The other views at this size: the status board and the building view.
-    driver.find_element(By.CSS_SELECTOR, '#tabs button[data-tab="buildings"]').click()
-    until(driver, "the building view", lambda d: d.find_elements(By.CSS_SELECTOR, '#buildings .cell[data-room="3-501"]'))
-    driver.save_screenshot(os.path.join(arguments.out, "buildings.png"))
+    # The status board at this size.
     driver.find_element(By.CSS_SELECTOR, '#tabs button[data-tab="status"]').click()
     until(driver, "the status board", lambda d: "band-1" in d.find_element(By.ID, "status-families").text)
     driver.save_screenshot(os.path.join(arguments.out, "status.png"))
+
+    # A tablet held upright (768×1024): the board and the detail stack, nothing cut off sideways.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 768, "height": 1024, "deviceScaleFactor": 1, "mobile": True})
+    driver.find_element(By.CSS_SELECTOR, '#tabs button[data-tab="alerts"]').click()
+    until(driver, "the smoke alarm on the tablet", lambda d: "烟雾报警" in d.find_element(By.ID, "board-rows").text)
+    driver.find_element(By.CSS_SELECTOR, "#board-rows tr").click()
+    until(driver, "the detail on the tablet", lambda d: d.find_element(By.ID, "detail").is_displayed())
+    overflow = js(driver, "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than a tablet"
+    driver.save_screenshot(os.path.join(arguments.out, "tablet.png"))
 
     # Sign out: the session is gone.
     driver.find_element(By.ID, "signout").click()

@@ -35,6 +35,7 @@ extension GatewayAPI {
             let items = devices.dropFirst(offset).prefix(limit).map { device in
                 var view = DeviceView(device, state: states[device.id], maintenance: self.devices.maintenance(device.id, now: now))
                 view.batteryLow = low.contains(device.id)
+                view.communityName = host.registry.communities[device.community]?.name
                 return view
             }
             return JSONResponse.response(Page(items: Array(items), total: devices.count, limit: limit, offset: offset))
@@ -158,6 +159,8 @@ struct DeviceView: Encodable {
     var maintenanceUntil: Int64?
     /// An unresolved battery alert is open for the device (lists only).
     var batteryLow: Bool?
+    /// The community's name (lists only).
+    var communityName: String?
     /// The vendor MQTT identity, when the device speaks Alink, OneNET or IoTDA.
     var binding: VendorBinding?
     /// Whether the device may push events over HTTP (its secret itself is never shown).
@@ -186,7 +189,7 @@ struct DeviceView: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, type, family, community, grid, vendor, model, serial, installer, state, location, resident, online, binding
-        case httpPush = "http_push", batteryLow = "battery_low", reportIntervalS = "report_interval_s", lastSeenAt = "last_seen_at", maintenanceUntil = "maintenance_until"
+        case httpPush = "http_push", batteryLow = "battery_low", communityName = "community_name", reportIntervalS = "report_interval_s", lastSeenAt = "last_seen_at", maintenanceUntil = "maintenance_until"
     }
 }
 

@@ -113,7 +113,7 @@ function selectTab(tab) {
   state.tab = tab;
   show(tab);
   for (const button of document.querySelectorAll("#tabs button")) button.setAttribute("aria-selected", String(button.dataset.tab === tab));
-  if (tab === "status" || tab === "buildings" || tab === "install") loadDevices();
+  if (tab === "status" || tab === "buildings" || tab === "install") loadDevices(true);
   render();
 }
 
@@ -180,9 +180,10 @@ function sortedAlerts() {
 
 function where(alert) {
   const l = alert.location || {};
-  const code = [l.building, l.unit, l.room].filter(Boolean).join("-");
+  let code = [l.building, l.unit, l.room].filter(Boolean).join("-");
+  if (!l.room && l.zone) code = (code ? code + " " : "") + l.zone;
   const words = (l.building ? l.building + "栋" : "") + (l.unit ? l.unit + "单元" : "") + (l.room ? l.room + "室" : "") + (l.zone ? " " + l.zone : "");
-  return { code: code || l.zone || "—", words: words.trim() };
+  return { code: code || "—", words: words.trim() };
 }
 
 function age(since) {
@@ -207,7 +208,9 @@ function queueRender() {
 
 function render() {
   const alerts = sortedAlerts();
-  $("alert-count").textContent = String(alerts.filter((e) => e.alert.state === "open").length);
+  const unacked = alerts.filter((e) => e.alert.state === "open").length;
+  $("alert-count").textContent = String(unacked);
+  $("alert-count").classList.toggle("zero", unacked === 0);
   if (state.tab === "alerts") renderBoard(alerts);
   if (state.tab === "buildings") renderBuildings();
   if (state.tab === "status") renderStatus();
@@ -230,7 +233,7 @@ function renderBoard(alerts) {
       + `<td title="${esc(a.device)}">${esc(a.device)}</td>`
       + `<td class="age" data-since="${a.opened_at}">${age(a.opened_at)}</td>`
       + `<td>${esc(LEVEL[a.escalation_level] || a.escalation_level)}</td>`
-      + `<td class="state-${esc(a.state)}">${stateText}</td></tr>`;
+      + `<td class="state-${esc(a.state)}" title="${esc(a.state === "acknowledged" ? "已由 " + a.acknowledged_by + " 确认" : "")}">${stateText}</td></tr>`;
   }
   $("board-rows").innerHTML = html;
   $("board-empty").hidden = alerts.length > 0;
@@ -393,8 +396,8 @@ function actionError(error) {
 // ---- devices: status board, buildings, commissioning -----------------------------------------------
 
 let devicesLoadedAt = 0;
-async function loadDevices() {
-  if (Date.now() - devicesLoadedAt < 5000) return;
+async function loadDevices(force) {
+  if (!force && Date.now() - devicesLoadedAt < 5000) return;
   devicesLoadedAt = Date.now();
   const all = [];
   try {
@@ -437,7 +440,7 @@ function renderStatus() {
   const communities = groupBy(devices, (d) => d.community);
   let html = "";
   for (const [community, list] of communities) {
-    html += `<div class="community"><h2>${esc(community)}（在线 ${list.filter((d) => d.online).length}/${list.length}）</h2>`;
+    html += `<div class="community"><h2>${esc(list[0].community_name || community)}（在线 ${list.filter((d) => d.online).length}/${list.length}）</h2>`;
     for (const [family, members] of groupBy(list, (d) => d.family)) {
       html += `<div class="family"><h3>${esc(FAMILY[family] || family)}</h3><div class="chips">`;
       for (const d of members) {
@@ -479,10 +482,12 @@ function renderBuildings() {
   for (const d of state.devices) if (d.state !== "decommissioned") add(d.community, d.location || {}, d, byDevice.get(d.id) || []);
   const known = new Set(state.devices.map((d) => d.id));
   for (const entry of state.alerts.values()) if (!known.has(entry.alert.device)) add(entry.alert.community, entry.alert.location || {}, null, [entry.alert]);
+  const communityNames = new Map(state.devices.map((d) => [d.community, d.community_name]));
+  for (const entry of state.alerts.values()) if (entry.community_name) communityNames.set(entry.alert.community, entry.community_name);
   let html = "<div class=\"buildings\">";
   for (const key of [...rooms.keys()].sort(natural)) {
     const [community, building] = key.split("|");
-    html += `<div class="building"><h3>${esc(community)} · ${esc(building)} 栋</h3>`;
+    html += `<div class="building"><h3>${esc(communityNames.get(community) || community)} · ${esc(building)} 栋</h3>`;
     const units = rooms.get(key);
     for (const unit of [...units.keys()].sort(natural)) {
       html += `<div class="unit"><span>${unit ? esc(unit) + " 单元" : "—"}</span>`;
@@ -509,7 +514,7 @@ function renderInstall() {
   const STATE_TEXT = { registered: "已登记（待调试）", commissioned: "已启用", decommissioned: "已停用" };
   $("install-rows").innerHTML = state.devices.filter((d) => !filter || d.state === filter).map((d) => {
     const inMaintenance = d.maintenance_until && d.maintenance_until > Date.now();
-    return `<tr><td>${esc(d.id)}</td><td>${esc(d.type)}</td><td>${esc(d.community)}</td><td>${esc(where(d).code)}</td>`
+    return `<tr><td>${esc(d.id)}</td><td>${esc(d.type)}</td><td>${esc(d.community_name || d.community)}</td><td>${esc(where(d).code)}</td>`
       + `<td>${esc(d.vendor)} / ${esc(d.model)} / ${esc(d.serial)}</td><td>${esc(d.installer)}</td><td>${esc(STATE_TEXT[d.state] || d.state)}</td>`
       + `<td>${d.online ? "在线" : "离线"}</td><td>${d.last_seen_at ? clock(d.last_seen_at) : "从未"}</td>`
       + `<td>${inMaintenance ? "至 " + clock(d.maintenance_until) : "—"}</td></tr>`;
