@@ -158,11 +158,15 @@ import Testing
             #expect(acked.status == 200)
             #expect(acked.json["acknowledged_by"] as? String == "console-01")
 
-            // Sign-out ends the session on the server and clears the cookie.
+            // Sign-out ends the session on the server and clears the cookie, and ends the stream it had open.
+            let stream = EventStreamRecorder(url: api.base + "/api/v1/alerts/stream", headers: [cookie], client: api.client)
+            #expect(await eventually { stream.events(named: "board").count == 1 })
             let signOut = try await api.request(.DELETE, "/api/v1/session", headers: [cookie, header])
             #expect(signOut.status == 204)
             #expect(signOut.headers["Set-Cookie"].first?.lowercased().contains("max-age=0") == true)
             #expect(try await api.request(.GET, "/api/v1/alerts", headers: [cookie]).status == 401)
+            #expect(await eventually { stream.ended })
+            #expect(try await api.request(.GET, "/api/v1/alerts/stream", headers: [cookie]).status == 401)
 
             // A session past its 12 hours is no session.
             let later = try await api.request(.POST, "/api/v1/session", headers: [header], body: #"{"token": "console-secret"}"#)

@@ -15,11 +15,14 @@ import ServiceLifecycle
 /// - `event: alert` — one transition `{"alert": ConsoleAlert, "transition": {kind, actor, reason, at}}` with
 ///   the alert as it is now; a resolved alert leaves the board.
 /// - a comment line every ``heartbeat`` keeps proxies from closing the connection and finds dead clients.
-/// The stream ends on graceful shutdown; the client reconnects to the restarted daemon and catches up.
+/// The stream ends on graceful shutdown (the client reconnects to the restarted daemon and catches up), and when
+/// the client's session ends (checked at every wake-up: each commit, each heartbeat, each sign-out).
 struct AlertStream: Sendable {
     let queries: ConsoleQueries
     let changes: ChangeSignal
     let presenter: ConsolePresenter
+    /// Whether the client may still read the stream (its session may end while the stream is open).
+    let stillAllowed: @Sendable () -> Bool
     var heartbeat: Duration = .seconds(15)
     /// A client further behind than this gets a fresh board instead of the transitions it missed.
     static let maxCatchUp: Int64 = 2000
@@ -54,7 +57,7 @@ struct AlertStream: Sendable {
         } else {
             cursor = try await writeBoard(&writer)
         }
-        while !stop.isSet, !Task.isCancelled {
+        while !stop.isSet, !Task.isCancelled, stillAllowed() {
             // The generation is read before the query: a commit after the query moves it, so the wait returns.
             let seen = changes.generation
             let found = try queries.changes(after: cursor, limit: Self.batch)

@@ -63,10 +63,10 @@ struct GatewayAPI: Sendable {
             try await workOrderStatus(request, context: context)
         }
         addDeviceRoutes(to: router)
-        addAlertStreamRoutes(to: router)
+        addConsoleAlertRoutes(to: router)
         addAlertRoutes(to: router)
         addSessionRoutes(to: router)
-        addConsoleRoutes(to: router)
+        addConsolePageRoutes(to: router)
         addRecordRoutes(to: router)
         addRawCaptureRoutes(to: router)
         addPushRoutes(to: router)

@@ -14,7 +14,11 @@ extension GatewayAPI {
         }
         router.delete("/api/v1/session") { request, _ in
             _ = try auth.authenticate(request, allowing: ConsoleSessionCookie.roles)
-            if let value = ConsoleSessionCookie.value(in: request), let sessions = auth.sessions { try await sessions.close(value) }
+            if let value = ConsoleSessionCookie.value(in: request), let sessions = auth.sessions {
+                try await sessions.close(value)
+                // Wakes the alert streams, so that this session's stream ends now rather than at its next heartbeat.
+                host.alertChanges.advance()
+            }
             var response = Response(status: .noContent)
             response.setCookie(ConsoleSessionCookie.cleared(secure: secureCookies))
             return response

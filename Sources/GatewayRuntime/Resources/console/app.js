@@ -149,7 +149,7 @@ function openStream() {
       clearTimeout(state.reopenTimer);
       state.reopenTimer = setTimeout(async () => {
         try { await api("GET", "/api/v1/session"); openStream(); } catch (error) {
-          if (error.status !== 401) openStream();
+          if (error.status === 401) signedOut(); else openStream();
         }
       }, 2000);
     }

@@ -6,12 +6,15 @@ import NIOCore
 /// The console's alert reads: the live stream (``AlertStream``), an alert's timeline (``AlertTimeline``) and
 /// its snapshot, served only to an authenticated operator (never a file URL). Role operator.
 extension GatewayAPI {
-    func addAlertStreamRoutes(to router: Router<GatewayRequestContext>) {
+    func addConsoleAlertRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/api/v1/alerts/stream") { request, _ in
             let token = try auth.authenticate(request, allowing: [.operator])
             let lastEventID = try AlertStream.lastEventID(request)
+            // Checked again at every wake-up: a stream ends with its session (sign-out, expiry, token removed).
+            let stillAllowed: @Sendable () -> Bool = { [auth] in (try? auth.authenticate(request, allowing: [.operator])) != nil }
             return AlertStream(queries: ConsoleQueries(database: queries.database), changes: host.alertChanges,
-                               presenter: ConsolePresenter(registry: host.registry, role: token.role))
+                               presenter: ConsolePresenter(registry: { [host] in host.registry }, role: token.role),
+                               stillAllowed: stillAllowed)
                 .response(lastEventID: lastEventID)
         }
         router.get("/api/v1/alerts/{id}/timeline") { request, context in
@@ -21,7 +24,7 @@ extension GatewayAPI {
             let console = ConsoleQueries(database: queries.database)
             let snapshot = try snapshots != nil && console.snapshot(of: alert) != nil
             return JSONResponse.response(AlertTimeline(alert: alert, history: history, followUp: try console.followUp(of: id), snapshot: snapshot,
-                                                       presenter: ConsolePresenter(registry: host.registry, role: token.role)))
+                                                       presenter: ConsolePresenter(registry: { [host] in host.registry }, role: token.role)))
         }
         router.get("/api/v1/alerts/{id}/snapshot") { request, context in
             _ = try auth.authenticate(request, allowing: [.operator])

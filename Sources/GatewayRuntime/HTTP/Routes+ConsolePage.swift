@@ -13,7 +13,7 @@ extension GatewayAPI {
         "app.css": ("app.css", "text/css; charset=utf-8"),
     ]
 
-    func addConsoleRoutes(to router: Router<GatewayRequestContext>) {
+    func addConsolePageRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/console") { _, _ in try consoleFile("index.html") }
         router.get("/console/{file}") { _, context in
             try consoleFile(context.parameters.get("file") ?? "")
