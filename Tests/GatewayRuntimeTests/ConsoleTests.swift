@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GRDB
 import LocalBroker
+import NIOCore
 import NIOHTTP1
 import Testing
 @testable import GatewayRuntime
@@ -210,6 +211,35 @@ import Testing
             #expect(try await api.request(.GET, "/console/..%2Fopenapi.yaml", headers: []).status == 404)
             // The page loads nothing from elsewhere (a machine room is often offline).
             #expect(!page.text.contains("http://") && !page.text.contains("https://"))
+        }
+    }
+
+    @Test func theSnapshotOfAnAlertIsServedOnlyToAnOperator() async throws {
+        try await withHTTPGateway(prefix: "console-snapshot") { gateway, api, _, _, _ in
+            // A face terminal pushes "door forced open" with its picture.
+            let forced = VendorIntegrationTests.multipart(json: VendorIntegrationTests.accessEvent(minor: 27, serial: 7001, at: nowMillis()),
+                                                          image: VendorIntegrationTests.jpeg)
+            let pushed = try await VendorIntegrationTests.push(api, "/api/v1/push/isapi/door-hik", body: forced,
+                                                               contentType: "multipart/form-data; boundary=MIME_boundary_7f3a",
+                                                               headers: [("X-Device-Secret", TestRegistry.doorSecret)])
+            #expect(pushed.status == 200)
+            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM alerts WHERE device = 'door-hik'")) == 1 })
+            let alert = try #require(try Self.alertIDs(gateway, device: "door-hik").first)
+            let timeline = try await api.send(.GET, "/api/v1/alerts/\(alert)/timeline", token: Self.console)
+            #expect(timeline.json["snapshot"] as? Bool == true)
+
+            var request = HTTPClientRequest(url: api.base + "/api/v1/alerts/\(alert)/snapshot")
+            request.headers.add(name: "Authorization", value: "Bearer \(Self.console)")
+            let response = try await api.client.execute(request, timeout: .seconds(10))
+            #expect(response.status.code == 200)
+            #expect(response.headers["Content-Type"].first == "image/jpeg")
+            #expect(response.headers["Cache-Control"].first == "private, no-store")
+            let image = Data(try await response.body.collect(upTo: 1 << 22).readableBytesView)
+            #expect(image == VendorIntegrationTests.jpeg)
+            // Nobody else: no token, a wrong one, the installer.
+            #expect(try await api.send(.GET, "/api/v1/alerts/\(alert)/snapshot").status == 401)
+            #expect(try await api.send(.GET, "/api/v1/alerts/\(alert)/snapshot", token: "guess").status == 401)
+            #expect(try await api.send(.GET, "/api/v1/alerts/\(alert)/snapshot", token: "installer-secret").status == 403)
         }
     }
 
