@@ -1,3 +1,4 @@
+import AlertRules
 import AsyncHTTPClient
 import Foundation
 import GRDB
@@ -212,6 +213,41 @@ import Testing
             // The page loads nothing from elsewhere (a machine room is often offline).
             #expect(!page.text.contains("http://") && !page.text.contains("https://"))
         }
+    }
+
+    @Test func theTimelineShowsTheWorkOrderAndEachDeliveryWithItsStateRecipientsMasked() async throws {
+        let workOrders = try HTTPStandIn()
+        let messages = try HTTPStandIn()
+        try await workOrders.start()
+        try await messages.start()
+        try await withHTTPGateway(prefix: "console-deliveries", configure: { settings, _ in
+            settings.workOrderTarget = DeliveryTarget(kind: .workOrder, url: workOrders.url)
+            settings.messageTarget = DeliveryTarget(kind: .message, url: messages.url)
+        }) { gateway, api, device, _, _ in
+            // A fall: the resident's relatives are told.
+            try device.publish("devices/xingfuli/band-1/event", #"{"ts": \#(nowMillis()), "event": "fall_detected"}"#)
+            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM alerts")) == 1 })
+            let fall = try #require(try Self.alertIDs(gateway, device: "band-1").first)
+            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM deliveries WHERE target = 'message' AND state = 'delivered'")) ?? 0 >= 1 })
+            let timeline = try await api.send(.GET, "/api/v1/alerts/\(fall)/timeline", token: Self.console)
+            let deliveries = timeline.json["deliveries"] as? [[String: Any]] ?? []
+            #expect(deliveries.contains { $0["recipient"] as? String == "儿子 张*明 138****1234" && $0["state"] as? String == "delivered" })
+            #expect(!timeline.text.contains("13812341234") && !timeline.text.contains("张小明"))
+
+            // Smoke: a grid work order, whose status the work-order system reports back.
+            try device.publish("devices/xingfuli/smoke-1/event", #"{"ts": \#(nowMillis()), "event": "smoke_alarm"}"#)
+            #expect(await eventually { (try? gateway.count("SELECT COUNT(*) FROM work_orders")) == 1 })
+            let smoke = try #require(try Self.alertIDs(gateway, device: "smoke-1").first)
+            let status = try await api.send(.POST, "/api/v1/workorders/\(smoke)/status", token: TestRegistry.workOrderToken,
+                                            body: #"{"status": "dispatched", "note": "已派网格员"}"#)
+            #expect(status.status == 200)
+            let order = try await api.send(.GET, "/api/v1/alerts/\(smoke)/timeline", token: Self.console).json["work_order"] as? [String: Any]
+            #expect(order?["status"] as? String == "dispatched")
+            #expect(order?["supervisions"] as? Int == 0)
+            #expect((order?["updates"] as? [[String: Any]])?.last?["note"] as? String == "已派网格员")
+        }
+        await workOrders.stop()
+        await messages.stop()
     }
 
     @Test func theSnapshotOfAnAlertIsServedOnlyToAnOperator() async throws {
