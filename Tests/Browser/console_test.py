@@ -16,7 +16,7 @@ import sys
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -39,8 +39,11 @@ def ask(command):
 
 
 def until(driver, what, condition, timeout=WAIT):
+    """Waits for `condition`; an element the page re-rendered meanwhile (the board is redrawn on every event) is
+    looked up again on the next poll."""
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: condition(d))
+        return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                             ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(lambda d: condition(d))
     except TimeoutException:
         raise AssertionError(f"timed out waiting for: {what}")
 
@@ -56,9 +59,14 @@ def api_status(driver, path):
         "fetch(arguments[0], {credentials: 'same-origin'}).then(r => done(r.status), e => done(-1));", path)
 
 
-def row(driver, alert_id):
-    rows = driver.find_elements(By.CSS_SELECTOR, f'#board-rows tr[data-id="{alert_id}"]')
-    return rows[0] if rows else None
+def row_text(driver, alert_id):
+    """The text of an alert's row, read in one step (no element kept across a re-render); "" when absent."""
+    return js(driver, "const r = document.querySelector(`#board-rows tr[data-id=\"${arguments[0]}\"]`); return r ? r.innerText : ''", alert_id)
+
+
+def click_row(driver, alert_id):
+    until(driver, f"a click on the row of {alert_id}",
+          lambda d: d.find_element(By.CSS_SELECTOR, f'#board-rows tr[data-id="{alert_id}"]').click() or True)
 
 
 def main():
@@ -121,17 +129,16 @@ def run(driver, arguments):
     # A fall, published as the wristband would: on the board without a reload, ringing.
     ask("publish fall")
     until(driver, "the fall on the board", lambda d: "跌倒报警" in d.find_element(By.ID, "board-rows").text)
-    first = driver.find_element(By.CSS_SELECTOR, "#board-rows tr")
-    alert_id = first.get_attribute("data-id")
-    assert "3-501" in first.text, f"the fall's room is not on its row: {first.text}"
-    assert "张*华" in first.text, f"the resident is not shown masked: {first.text}"
+    alert_id, text = js(driver, "const r = document.querySelector('#board-rows tr'); return [r.dataset.id, r.innerText]")
+    assert "3-501" in text, f"the fall's room is not on its row: {text}"
+    assert "张*华" in text, f"the resident is not shown masked: {text}"
     until(driver, "the alarm tone", lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-alarm") == "ringing")
     driver.save_screenshot(os.path.join(arguments.out, "board.png"))
     log(f"fall {alert_id} on the board, ringing")
 
     # Acknowledge it with the keyboard: A.
     ActionChains(driver).send_keys("a").perform()
-    until(driver, "the acknowledgement on the row", lambda d: "已确认" in (row(d, alert_id).text if row(d, alert_id) else ""))
+    until(driver, "the acknowledgement on the row", lambda d: "已确认" in row_text(d, alert_id))
     until(driver, "the tone stopping", lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-alarm") != "ringing")
     detail = ask(f"expect-acked {alert_id}")
     log(f"acknowledged; MQTT payload: {detail}")
@@ -155,17 +162,17 @@ def run(driver, arguments):
                                                             if d.find_elements(By.CSS_SELECTOR, '#buildings .cell[data-room="3-501"]') else ""))
     driver.save_screenshot(os.path.join(arguments.out, "buildings.png"))
     driver.find_element(By.CSS_SELECTOR, '#tabs button[data-tab="alerts"]').click()
-    until(driver, "the board again", lambda d: row(d, alert_id) is not None)
+    until(driver, "the board again", lambda d: row_text(d, alert_id) != "")
 
     # Resolve the fall with a category and a note: it leaves the board.
-    row(driver, alert_id).click()
+    click_row(driver, alert_id)
     until(driver, "the detail of the fall", lambda d: d.find_element(By.ID, "detail").is_displayed())
     ActionChains(driver).send_keys("r").perform()
     until(driver, "the resolve form", lambda d: d.find_element(By.ID, "resolve").is_displayed())
     Select(driver.find_element(By.ID, "category")).select_by_value("genuine")
     driver.find_element(By.ID, "note").send_keys("已上门查看，老人无碍")
     driver.find_element(By.ID, "resolve-submit").click()
-    until(driver, "the fall leaving the board", lambda d: row(d, alert_id) is None)
+    until(driver, "the fall leaving the board", lambda d: row_text(d, alert_id) == "")
     ask(f"expect-resolved {alert_id}")
     log("resolved; left the board")
 
@@ -178,7 +185,7 @@ def run(driver, arguments):
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 768, "height": 1024, "deviceScaleFactor": 1, "mobile": True})
     driver.find_element(By.CSS_SELECTOR, '#tabs button[data-tab="alerts"]').click()
     until(driver, "the smoke alarm on the tablet", lambda d: "烟雾报警" in d.find_element(By.ID, "board-rows").text)
-    driver.find_element(By.CSS_SELECTOR, "#board-rows tr").click()
+    until(driver, "a click on the first row", lambda d: d.find_element(By.CSS_SELECTOR, "#board-rows tr").click() or True)
     until(driver, "the detail on the tablet", lambda d: d.find_element(By.ID, "detail").is_displayed())
     overflow = js(driver, "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than a tablet"
