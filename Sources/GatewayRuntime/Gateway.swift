@@ -107,7 +107,8 @@ public final class Gateway: Sendable {
         if let http = settings.http {
             let (deviceMQTT, alertMQTT) = (mqtt, alerts.mqtt)
             var api = GatewayAPI(
-                auth: BearerAuth(current: { host.configuration.apiTokens }), queries: RecordQueries(database: database), workOrders: alerts.workOrders,
+                auth: BearerAuth(current: { host.configuration.apiTokens }, sessions: ConsoleSessionStore(database: database), clock: clock),
+                queries: RecordQueries(database: database), workOrders: alerts.workOrders,
                 devices: DeviceDesk(database: database, host: host), alerts: alerts.commands.desk,
                 replies: InboundReplyDesk(database: database, alerts: alerts.commands.desk), host: host, metrics: metrics,
                 connections: { ["devices": deviceMQTT.isConnected, "alerts": alertMQTT.isConnected] },
@@ -119,6 +120,8 @@ public final class Gateway: Sendable {
             )
             api.maxImportBytes = http.maxImportBytes
             api.authFailures = http.authFailuresPerMinute > 0 ? AuthFailureLimiter(limit: http.authFailuresPerMinute) : nil
+            api.snapshots = snapshots
+            api.secureCookies = http.tlsCertificateFile != nil
             api.push = EventPushIntake(submit: { message in await ingest.submit(message) }, snapshots: snapshots,
                                        maxPushBytes: http.maxPushBytes, maxImageBytes: http.maxImageBytes)
             let boundPort = self.boundPort

@@ -33,6 +33,8 @@ import Yams
         var statuses: Set<Int>
         var example: String?
         var contentType = "application/json"
+        /// `x-stream`: the answer is an endless event stream; only its status is read.
+        var stream = false
     }
 
     static func operations() throws -> [Operation] {
@@ -55,7 +57,8 @@ import Yams
                     contentType = "text/csv"
                 }
                 result.append(Operation(method: method.uppercased(), path: path, roles: operation["x-roles"] as? [String] ?? [],
-                                        statuses: Set(responses), example: example, contentType: contentType))
+                                        statuses: Set(responses), example: example, contentType: contentType,
+                                        stream: operation["x-stream"] as? Bool ?? false))
             }
         }
         // Register before using the registered device; acknowledge before resolving; delete last.
@@ -109,6 +112,13 @@ import Yams
                 for role in ["installer", "operator", "workorder"] where !operation.roles.contains(role) {
                     let reply = try await api.send(method, path, token: Self.tokens[role], body: operation.example, contentType: operation.contentType)
                     #expect(reply.status == 403, "\(label) as \(role) → \(reply.status)")
+                }
+                if operation.stream {
+                    for role in [operation.roles[0], "admin"] {
+                        let status = try await api.streamStatus(path, token: Self.tokens[role])
+                        #expect(status == 200, "\(label) as \(role) → \(status)")
+                    }
+                    continue
                 }
                 let allowed = try await api.send(method, path, token: Self.tokens[operation.roles[0]], body: operation.example, contentType: operation.contentType)
                 #expect(operation.statuses.contains(allowed.status) && allowed.status < 300,

@@ -15,6 +15,8 @@ public final class AlertEngineHost: Sendable {
     let outboxBell = Doorbell()
     /// Rung after every commit that queued HTTP deliveries.
     let deliveryBell = Doorbell()
+    /// Moved on after every commit that changed alerts: wakes the consoles' alert streams.
+    let alertChanges = ChangeSignal()
     /// The configuration in force and the delivery planner made from it: swapped together by ``reload``.
     private let live: Mutex<(configuration: GatewayConfiguration, planner: DeliveryPlanner)>
     var planner: DeliveryPlanner { live.withLock { $0.planner } }
@@ -132,7 +134,10 @@ public final class AlertEngineHost: Sendable {
             return (result!, queuedDeliveries, engine.registryRevision != revision ? engine.registry : nil)
         }
         if let registry { registryBox.withLock { $0 = registry } }
-        if !result.1.isEmpty { outboxBell.ring() }
+        if !result.1.isEmpty {
+            outboxBell.ring()
+            alertChanges.advance()
+        }
         if queuedDeliveries { deliveryBell.ring() }
         return result
     }

@@ -36,6 +36,10 @@ struct GatewayAPI: Sendable {
     let logger: Logger
     /// HTTP event pushes (Hikvision ISAPI, Dahua); off when `nil`.
     var push: EventPushIntake? = nil
+    /// Where alert snapshots are kept (`GET /api/v1/alerts/{id}/snapshot`).
+    var snapshots: SnapshotStore? = nil
+    /// Session cookies carry `Secure` (the API is served over TLS).
+    var secureCookies = false
     /// `/readyz` and `/metrics` are computed at most once a second.
     let readiness = RecentAnswer<ReadinessAnswer>(maxAge: .seconds(1))
     let metricsText = RecentAnswer<String>(maxAge: .seconds(1))
@@ -62,7 +66,10 @@ struct GatewayAPI: Sendable {
         }
         addDeviceRoutes(to: router)
         addDeviceImportRoute(to: router)
+        addConsoleAlertRoutes(to: router)
         addAlertRoutes(to: router)
+        addSessionRoutes(to: router)
+        addConsolePageRoutes(to: router)
         addRecordRoutes(to: router)
         addRawCaptureRoutes(to: router)
         addPushRoutes(to: router)

@@ -31,7 +31,13 @@ extension GatewayAPI {
                 devices.removeAll { (states[$0.id]?.online ?? false) != wanted }
             }
             let now = clock()
-            let items = devices.dropFirst(offset).prefix(limit).map { DeviceView($0, state: states[$0.id], maintenance: self.devices.maintenance($0.id, now: now)) }
+            let low = try lowBattery()
+            let items = devices.dropFirst(offset).prefix(limit).map { device in
+                var view = DeviceView(device, state: states[device.id], maintenance: self.devices.maintenance(device.id, now: now))
+                view.batteryLow = low.contains(device.id)
+                view.communityName = host.registry.communities[device.community]?.name
+                return view
+            }
             return JSONResponse.response(Page(items: Array(items), total: devices.count, limit: limit, offset: offset))
         }
         router.get("/api/v1/devices/{id}") { request, context in
@@ -96,6 +102,18 @@ extension GatewayAPI {
         }
     }
 
+    /// Devices with an unresolved alert of a battery rule (a `battery` threshold or a `low_battery` event).
+    private func lowBattery() throws -> Set<String> {
+        let rules = host.configuration.ruleBook.rules.filter { rule in
+            switch rule.condition {
+            case let .threshold(bound), let .sustained(bound, _): bound.metric == "battery"
+            case let .event(match, _): match.names.contains("low_battery")
+            default: false
+            }
+        }.map(\.id)
+        return try queries.devicesWithOpenAlerts(rules: rules)
+    }
+
     private func deviceStates() throws -> [String: DeviceView.Live] {
         try queries.deviceStates().mapValues { DeviceView.Live(online: $0.online, lastSeenAt: $0.lastSeenAt) }
     }
@@ -139,6 +157,10 @@ struct DeviceView: Encodable {
     var online: Bool
     var lastSeenAt: Int64?
     var maintenanceUntil: Int64?
+    /// An unresolved battery alert is open for the device (lists only).
+    var batteryLow: Bool?
+    /// The community's name (lists only).
+    var communityName: String?
     /// The vendor MQTT identity, when the device speaks Alink, OneNET or IoTDA.
     var binding: VendorBinding?
     /// Whether the device may push events over HTTP (its secret itself is never shown).
@@ -167,7 +189,7 @@ struct DeviceView: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, type, family, community, grid, vendor, model, serial, installer, state, location, resident, online, binding
-        case httpPush = "http_push", reportIntervalS = "report_interval_s", lastSeenAt = "last_seen_at", maintenanceUntil = "maintenance_until"
+        case httpPush = "http_push", batteryLow = "battery_low", communityName = "community_name", reportIntervalS = "report_interval_s", lastSeenAt = "last_seen_at", maintenanceUntil = "maintenance_until"
     }
 }
 

@@ -327,6 +327,20 @@ public enum GatewayMigrations {
                 ALTER TABLE device_registrations_v10 RENAME TO device_registrations;
                 """)
         }
+        migrator.registerMigration("v11-console-sessions") { db in
+            // Signed-in consoles (`POST /api/v1/session`): the SHA-256 of the cookie's random value (never the
+            // value itself) and of the API token it was opened with, so that a session survives a restart and
+            // ends with its token (a reload that removes or rotates the token).
+            try db.execute(sql: """
+                CREATE TABLE console_sessions (
+                    id_sha256 TEXT PRIMARY KEY,
+                    token_sha256 TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
+                """)
+        }
         return migrator
     }
 }

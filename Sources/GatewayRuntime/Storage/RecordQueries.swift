@@ -156,6 +156,16 @@ public struct RecordQueries: Sendable {
         }
     }
 
+    /// The devices with an unresolved alert of one of `rules`.
+    public func devicesWithOpenAlerts(rules: [String]) throws -> Set<String> {
+        guard !rules.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: rules.count).joined(separator: ", ")
+        return try database.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT device FROM alerts WHERE state != 'resolved' AND rule IN (\(marks))",
+                                    arguments: StatementArguments(rules)))
+        }
+    }
+
     /// One device's live state (one indexed row, not the whole table).
     public func deviceState(_ id: String) throws -> DeviceLiveState? {
         try database.read { db in

@@ -56,9 +56,10 @@ final class GatewayDaemon: @unchecked Sendable {
         self.environment = environment
     }
 
-    /// Starts the daemon (again, on the same database and client id after a kill) and waits until it is ready.
-    func start() async throws {
-        httpPort = try FreePort.find()
+    /// Starts the daemon (again, on the same database and client id after a kill) and waits until it is ready;
+    /// on the same HTTP port as before when `keepingPort` (a browser reconnects to the address it knows).
+    func start(keepingPort: Bool = false) async throws {
+        if !keepingPort || httpPort == 0 { httpPort = try FreePort.find() }
         pid = try ChildProcess.spawn(try Self.executable(), [
             "run", "--config", config, "--broker", brokerURL, "--db", databasePath, "--http", "127.0.0.1:\(httpPort)",
             "--client-id", clientID, "--log-level", "notice", "--auth-failures-per-minute", "0",
