@@ -96,7 +96,8 @@ struct YardstickBenchmark: AsyncParsableCommand {
             for rate in fixedRates {
                 guard let cpu = result.atRate[rate] else { continue }
                 print(pad("  at \(rate) msg/s", 28) + String(format: "%.3f core, %.1f µs a message%@", cpu.cores, cpu.microsecondsPerMessage,
-                                                           cpu.keptUp ? "" : " — fell behind"))
+                                                           cpu.keptUp ? "" : String(format: " — fell behind (%d of %d stored, the last %.1f s after the load)",
+                                                                                    cpu.stored, cpu.offered, cpu.caughtUpSeconds)))
             }
         }
         var json: [String: Any] = ["bench": "yardstick", "devices": devices, "passthrough_msgs_per_s": passthrough.rounded()]
@@ -121,6 +122,10 @@ struct YardstickBenchmark: AsyncParsableCommand {
         var cores: Double
         var microsecondsPerMessage: Double
         var keptUp: Bool
+        /// Stored of offered, and how long after the last publish the last one was stored.
+        var stored: Int
+        var offered: Int
+        var caughtUpSeconds: Double
     }
 
     /// Rows in a subject's `events` table (both schemas have an integer `id` that only grows).
@@ -190,7 +195,7 @@ struct YardstickBenchmark: AsyncParsableCommand {
         let cpu = ProcessCPU.seconds(pid: pid) - cpuBefore
         let count = stored.count - before
         return CPUFigure(cores: cpu / (ContinuousClock.now - started).seconds, microsecondsPerMessage: cpu / Double(max(1, count)) * 1e6,
-                         keptUp: count >= total && caughtUp < .seconds(2))
+                         keptUp: count >= total && caughtUp < .seconds(2), stored: count, offered: total, caughtUpSeconds: caughtUp.seconds)
     }
 
     private func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
