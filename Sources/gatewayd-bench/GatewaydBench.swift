@@ -9,7 +9,7 @@ struct GatewaydBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatewayd-bench",
         abstract: "Benchmarks of gatewayd. Prints a table for people and, last, one JSON line for machines.",
-        subcommands: [EndToEnd.self, Rules.self, KillTest.self, CPUAtRate.self, ScaleBenchmark.self, GatewayChild.self],
+        subcommands: [EndToEnd.self, Rules.self, KillTest.self, CPUAtRate.self, ScaleBenchmark.self, ReportBenchmark.self, GatewayChild.self],
         defaultSubcommand: EndToEnd.self
     )
 }
