@@ -8,8 +8,7 @@ enum ReportCharts {
     /// Alerts per day: columns with the daily count, the previous period's daily average as a dashed line.
     static func daily(_ days: [KeyCount], previousAverage: Double?) -> String {
         let width = 760.0, height = 220.0, left = 36.0, bottom = 28.0, top = 12.0
-        let maximum = max(1, Double(days.map(\.count).max() ?? 0), previousAverage ?? 0)
-        let scale = niceCeiling(maximum)
+        let scale = axisMaximum(max(Double(days.map(\.count).max() ?? 0), previousAverage ?? 0))
         let slot = (width - left - 8) / Double(max(1, days.count))
         var svg = open(width, height, "每日告警数")
         for step in 0...4 {
@@ -29,7 +28,8 @@ enum ReportCharts {
         if let previousAverage {
             let y = top + (height - top - bottom) * (1 - previousAverage / scale)
             svg += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(width - 8))\" y2=\"\(f(y))\" stroke=\"\(second)\" stroke-dasharray=\"6 4\" stroke-width=\"1.5\"/>"
-            svg += text(width - 10, y - 4, "上期日均 \(String(format: "%.1f", previousAverage))", anchor: "end", size: 10, color: second)
+            svg += "<text x=\"\(f(left + 6))\" y=\"\(f(y - 5))\" font-size=\"11\" fill=\"\(second)\" stroke=\"#fff\" stroke-width=\"3\" "
+                + "paint-order=\"stroke\">上期日均 \(String(format: "%.1f", previousAverage))</text>"
         }
         return svg + "</svg>"
     }
@@ -37,7 +37,7 @@ enum ReportCharts {
     /// MTTA and MTTR distribution: two columns per duration bucket.
     static func distribution(ack: [DurationBucket], resolve: [DurationBucket]) -> String {
         let width = 760.0, height = 220.0, left = 36.0, bottom = 40.0, top = 12.0
-        let maximum = niceCeiling(Double(max(1, (ack + resolve).map(\.count).max() ?? 0)))
+        let maximum = axisMaximum(Double((ack + resolve).map(\.count).max() ?? 0))
         let slot = (width - left - 8) / Double(max(1, ack.count))
         var svg = open(width, height, "响应与处置用时分布")
         for step in 0...4 {
@@ -115,10 +115,11 @@ enum ReportCharts {
         value.rounded() == value ? String(Int(value)) : String(format: "%.1f", value)
     }
 
-    /// 1, 2, 5 × 10ⁿ at or above `value`.
-    static func niceCeiling(_ value: Double) -> Double {
-        let magnitude = pow(10, floor(log10(max(value, 1))))
-        for step in [1.0, 2.0, 4.0, 5.0, 10.0] where step * magnitude >= value { return step * magnitude }
-        return 10 * magnitude
+    /// The top of a count axis with four whole-number steps: 4 × (1, 2 or 5 × 10ⁿ), at least `value`.
+    static func axisMaximum(_ value: Double) -> Double {
+        let quarter = max(1, value / 4)
+        let magnitude = pow(10, floor(log10(quarter)))
+        for step in [1.0, 2.0, 5.0, 10.0] where step * magnitude >= quarter { return 4 * step * magnitude }
+        return 40 * magnitude
     }
 }

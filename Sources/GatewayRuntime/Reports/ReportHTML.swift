@@ -34,7 +34,7 @@ public enum ReportHTML {
             rows += "<tr><td>\(escape(headline.label))</td><td class=\"n\">\(value(headline.value, headline.unit))</td>"
                 + "<td class=\"n muted\">\(value(headline.previous, headline.unit))</td><td class=\"n\">\(change(headline))</td></tr>"
         }
-        return "<table class=\"headlines\"><thead><tr><th>指标</th><th>本期</th><th>上期</th><th>环比</th></tr></thead><tbody>\(rows)</tbody></table>"
+        return "<table class=\"headlines\"><thead><tr><th>指标</th><th class=\"n\">本期</th><th class=\"n\">上期</th><th class=\"n\">环比</th></tr></thead><tbody>\(rows)</tbody></table>"
     }
 
     static func devices(_ c: DeviceFigures, _ p: DeviceFigures) -> String {
@@ -46,7 +46,7 @@ public enum ReportHTML {
         html += card("维护中设备", "\(c.inMaintenance) 台", "期内有维护窗口")
         html += "</div><h3>各类设备在线率</h3>"
         html += ReportCharts.shares(c.onlineByFamily.map { ($0.label, $0.onlineRate, "\($0.devices) 台") }, title: "各类设备在线率", target: 0.95)
-        html += "<h3>各社区设备在线率</h3><table><thead><tr><th>社区</th><th>设备</th><th>设备时长（时）</th><th>离线时长（时）</th><th>在线率</th></tr></thead><tbody>"
+        html += "<h3>各社区设备在线率</h3><table><thead><tr><th>社区</th><th class=\"n\">设备</th><th class=\"n\">设备时长（时）</th><th class=\"n\">离线时长（时）</th><th class=\"n\">在线率</th></tr></thead><tbody>"
         for row in c.onlineByCommunity {
             html += "<tr><td>\(escape(row.label))</td><td class=\"n\">\(row.devices)</td><td class=\"n\">\(hours(row.deviceHours))</td>"
                 + "<td class=\"n\">\(hours(row.offlineHours))</td><td class=\"n\">\(share(row.onlineRate))</td></tr>"
@@ -76,9 +76,9 @@ public enum ReportHTML {
         html += countTable("按处置结果", "结果", c.categories) + "</div><div>"
         html += countTable("按社区", "社区", c.byCommunity)
         html += countTable("按楼栋（前 15）", "楼栋", Array(c.byBuilding.prefix(15))) + "</div></div>"
-        html += "<h3>按规则（含误报率）</h3><table><thead><tr><th>规则</th><th>告警</th><th>人工定性</th><th>误报</th><th>误报率</th></tr></thead><tbody>"
+        html += "<h3>按规则（含误报率）</h3><table><thead><tr><th>规则</th><th class=\"n\">告警</th><th class=\"n\">人工定性</th><th class=\"n\">误报</th><th class=\"n\">误报率</th></tr></thead><tbody>"
         for row in c.falseAlarmsByRule { html += rateRow(escape(row.label), row) }
-        html += "</tbody></table><h3>误报最多的十台设备</h3><table><thead><tr><th>设备</th><th>位置</th><th>告警</th><th>人工定性</th><th>误报</th><th>误报率</th></tr></thead><tbody>"
+        html += "</tbody></table><h3>误报最多的十台设备</h3><table><thead><tr><th>设备</th><th>位置</th><th class=\"n\">告警</th><th class=\"n\">人工定性</th><th class=\"n\">误报</th><th class=\"n\">误报率</th></tr></thead><tbody>"
         for row in c.noisiestDevices {
             html += rateRow("<code>\(escape(row.key))</code></td><td>\(escape(row.label))", row)
         }
@@ -128,13 +128,13 @@ public enum ReportHTML {
         h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;border-bottom:2px solid #c0392b;padding-bottom:4px;margin-top:28px}
         h3{font-size:15px;margin:18px 0 6px}.meta{color:#52606d;margin:0}
         table{border-collapse:collapse;width:100%;margin:4px 0 10px}th,td{border-bottom:1px solid #e4e7eb;padding:4px 8px;text-align:left}
-        th{background:#f5f7fa;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#7b8794}
+        th{background:#f5f7fa;font-weight:600}th.n{text-align:right}td.n{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#7b8794}
         .up{color:#2e7d32}.down{color:#c0392b}.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:10px;margin:8px 0}
         .card{border:1px solid #e4e7eb;border-radius:6px;padding:8px 12px}.card .k{color:#52606d;font-size:12px}
         .card .v{font-size:22px;font-weight:600}.card .s{color:#7b8794;font-size:12px}
         .cols{display:grid;grid-template-columns:1fr 1fr;gap:16px}svg{width:100%;height:auto;display:block}
         .note{color:#52606d;font-size:12px}.defs dt{font-weight:600;margin-top:6px}.defs dd{margin:0 0 0 1em;color:#3e4c59}
-        code{font-size:12px}section{break-inside:avoid-page}
+        code{font-size:12px}table.headlines{max-width:820px}section{break-inside:avoid-page}
         @page{size:A4;margin:14mm}@media print{body{margin:0;max-width:none;font-size:11pt}h2{break-after:avoid}svg,table,.cards{break-inside:avoid}}
         """
 
@@ -147,7 +147,7 @@ public enum ReportHTML {
     }
 
     static func countTable(_ title: String, _ column: String, _ rows: [KeyCount]) -> String {
-        var html = "<h3>\(title)</h3><table><thead><tr><th>\(column)</th><th>告警</th></tr></thead><tbody>"
+        var html = "<h3>\(title)</h3><table><thead><tr><th>\(column)</th><th class=\"n\">告警</th></tr></thead><tbody>"
         for row in rows { html += "<tr><td>\(escape(row.label))</td><td class=\"n\">\(row.count)</td></tr>" }
         if rows.isEmpty { html += "<tr><td colspan=\"2\" class=\"muted\">无</td></tr>" }
         return html + "</tbody></table>"
@@ -183,7 +183,8 @@ public enum ReportHTML {
             text = "\(sign)\(Int64(abs(delta)))\(relative)"
         }
         let better = Self.higherIsBetter.contains(headline.key) ? delta > 0 : delta < 0
-        let neutral = ["alerts.total", "work_orders.dispatched", "elder_care.residents_monitored", "elder_care.relatives_notified"]
+        let neutral = ["alerts.total", "work_orders.dispatched", "elder_care.residents_monitored", "elder_care.relatives_notified",
+                       "devices.in_maintenance"]
         return neutral.contains(headline.key) ? text : "<span class=\"\(better ? "up" : "down")\">\(text)</span>"
     }
 
@@ -202,8 +203,8 @@ public enum ReportHTML {
         switch seconds {
         case ..<60: return "\(seconds)秒"
         case ..<3600: return seconds % 60 == 0 ? "\(seconds / 60)分" : "\(seconds / 60)分\(seconds % 60)秒"
-        case ..<86_400: return "\(seconds / 3600)小时\(seconds % 3600 / 60)分"
-        default: return "\(seconds / 86_400)天\(seconds % 86_400 / 3600)小时"
+        case ..<86_400: return seconds % 3600 / 60 == 0 ? "\(seconds / 3600)小时" : "\(seconds / 3600)小时\(seconds % 3600 / 60)分"
+        default: return seconds % 86_400 / 3600 == 0 ? "\(seconds / 86_400)天" : "\(seconds / 86_400)天\(seconds % 86_400 / 3600)小时"
         }
     }
 
