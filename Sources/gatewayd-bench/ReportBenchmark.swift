@@ -9,7 +9,7 @@ import Glibc
 
 /// `gatewayd-bench report`: the time of the real `gatewayd report` on a month of a district — `--devices`
 /// wristbands beside the sample's site (devices.yaml written as `scale` does) and a database with `--events`
-/// events in November 2026 (1 % status messages, offline spells), an alert per device and a half, their
+/// events in November 2026 (2 % status messages: short offline spells), an alert per device and a half, their
 /// transitions, work orders, 督办 notices and relatives' messages, written through the real schema.
 struct ReportBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -112,12 +112,11 @@ struct ReportMonthGenerator {
             for (index, id) in ids.enumerated() where index % 50 != 7 {
                 try db.inTransaction {
                     let step = span / Int64(perDevice)
-                    var offline = false
                     for n in 0..<perDevice {
                         let ts = start + Int64(n) * step + Int64(index % 1000)
-                        if n % 100 == 50 {
-                            offline.toggle()
-                            try insert.execute(arguments: [id, "status", ts, ts, nil, offline ? #"{"online":false}"# : #"{"online":true}"#])
+                        // A short offline spell every 100 messages: offline, back two messages later (~98 % online).
+                        if n % 100 == 50 || n % 100 == 52 {
+                            try insert.execute(arguments: [id, "status", ts, ts, nil, n % 100 == 50 ? #"{"online":false}"# : #"{"online":true}"#])
                         } else {
                             let body = "{\"battery\":\(80 - n % 60),\"heart_rate\":\(60 + random.next() % 40),\"spo2\":97}"
                             try insert.execute(arguments: [id, "telemetry", ts, ts, nil, body])

@@ -25,28 +25,32 @@ extension ReportStore {
             FROM seen JOIN events e ON e.device_id = seen.id AND e.channel = 'status' AND e.ts >= :start AND e.ts < :end),
         st2 AS (SELECT device_id, ts, online, LEAD(ts) OVER (PARTITION BY device_id ORDER BY ts) AS next_ts FROM st),
         iv AS (
-            SELECT st2.device_id, MAX(st2.ts, seen.from_at) AS a, MIN(COALESCE(st2.next_ts, :end), :end) AS b
+            SELECT st2.device_id, seen.family, seen.community, seen.type, MAX(st2.ts, seen.from_at) AS a,
+                   MIN(COALESCE(st2.next_ts, :end), :end) AS b
             FROM st2 JOIN seen ON seen.id = st2.device_id WHERE st2.online = 0
             UNION ALL
-            SELECT al.device, MAX(al.opened_at, seen.from_at), MIN(COALESCE(al.resolved_at, :end), :end)
+            SELECT al.device, seen.family, seen.community, seen.type, MAX(al.opened_at, seen.from_at),
+                   MIN(COALESCE(al.resolved_at, :end), :end)
             FROM alerts al JOIN seen ON seen.id = al.device
             WHERE al.rule IN (SELECT value FROM json_each(:offlineRules)) AND al.opened_at < :end
               AND COALESCE(al.resolved_at, :end) > :start),
         ordered AS (
-            SELECT device_id, a, b,
+            SELECT device_id, family, community, type, a, b,
                    MAX(b) OVER (PARTITION BY device_id ORDER BY a, b ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
             FROM iv WHERE b > a),
         islands AS (
-            SELECT device_id, a, b,
+            SELECT device_id, family, community, type, a, b,
                    SUM(CASE WHEN prev_end IS NULL OR a > prev_end THEN 1 ELSE 0 END)
                        OVER (PARTITION BY device_id ORDER BY a, b ROWS UNBOUNDED PRECEDING) AS island
             FROM ordered),
-        merged AS (SELECT device_id, MIN(a) AS a, MAX(b) AS b FROM islands GROUP BY device_id, island),
-        offline AS (SELECT device_id, SUM(b - a) AS ms FROM merged GROUP BY device_id)
-        SELECT seen.family, seen.community, seen.type, COUNT(*) AS devices, SUM(:end - seen.from_at) AS device_ms,
-               SUM(COALESCE(offline.ms, 0)) AS offline_ms
-        FROM seen LEFT JOIN offline ON offline.device_id = seen.id
-        GROUP BY seen.family, seen.community, seen.type
+        merged AS (SELECT family, community, type, MIN(a) AS a, MAX(b) AS b FROM islands GROUP BY device_id, island)
+        -- Device time and offline time summed per group separately (no join of per-device rows back to devices).
+        SELECT family, community, type, SUM(devices) AS devices, SUM(device_ms) AS device_ms, SUM(offline_ms) AS offline_ms
+        FROM (SELECT family, community, type, COUNT(*) AS devices, SUM(:end - from_at) AS device_ms, 0 AS offline_ms
+              FROM seen GROUP BY family, community, type
+              UNION ALL
+              SELECT family, community, type, 0, 0, SUM(b - a) FROM merged GROUP BY family, community, type)
+        GROUP BY family, community, type
         """
 
     func devices(_ bounds: Bounds, scope: ReportScope, in db: Database) throws -> DeviceFigures {

@@ -42,19 +42,28 @@ struct ReportStore: Sendable {
                              p90Seconds: (row["p90"] as Int64?).map { $0 / 1000 })
     }
 
-    /// Durations (ms, column `v`) per bucket of ``DurationBucket/bounds``.
-    static func buckets(_ select: String, _ arguments: StatementArguments, in db: Database) throws -> [DurationBucket] {
-        var cases = "CASE"
+    /// ``stats(_:_:in:)`` and the count per bucket of ``DurationBucket/bounds``, in one statement.
+    static func durations(_ select: String, _ arguments: StatementArguments, in db: Database) throws -> (DurationStats, [DurationBucket]) {
+        var lower: Int64 = 0
+        var columns: [String] = []
         for (index, bound) in DurationBucket.bounds.enumerated() {
-            if let below = bound.below { cases += " WHEN v < \(below * 1000) THEN \(index)" } else { cases += " ELSE \(index) END" }
+            let upper = bound.below.map { " AND v < \($0 * 1000)" } ?? ""
+            columns.append("COALESCE(SUM(v >= \(lower)\(upper)), 0) AS b\(index)")
+            lower = (bound.below ?? 0) * 1000
         }
-        var counts = [Int](repeating: 0, count: DurationBucket.bounds.count)
-        for row in try Row.fetchAll(db, sql: """
-            WITH vals AS (\(select)) SELECT \(cases) AS b, COUNT(*) AS n FROM vals WHERE v IS NOT NULL GROUP BY b
-            """, arguments: arguments) {
-            counts[row["b"]] = row["n"]
-        }
-        return zip(DurationBucket.bounds, counts).map { DurationBucket(bucket: $0.0.label, count: $0.1) }
+        let row = try Row.fetchOne(db, sql: """
+            WITH vals AS (\(select)),
+            ranked AS (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS r, COUNT(*) OVER () AS n FROM vals WHERE v IS NOT NULL)
+            SELECT COUNT(*) AS n,
+                   MIN(CASE WHEN r >= (n * 50 + 99) / 100 THEN v END) AS p50,
+                   MIN(CASE WHEN r >= (n * 90 + 99) / 100 THEN v END) AS p90,
+                   \(columns.joined(separator: ", "))
+            FROM ranked
+            """, arguments: arguments)!
+        let count: Int = row["n"]
+        let stats = count == 0 ? DurationStats.none
+            : DurationStats(count: count, medianSeconds: (row["p50"] as Int64?).map { $0 / 1000 }, p90Seconds: (row["p90"] as Int64?).map { $0 / 1000 })
+        return (stats, DurationBucket.bounds.indices.map { DurationBucket(bucket: DurationBucket.bounds[$0].label, count: row["b\($0)"]) })
     }
 }
 
