@@ -28,8 +28,10 @@ enum ReportCharts {
         if let previousAverage {
             let y = top + (height - top - bottom) * (1 - previousAverage / scale)
             svg += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(width - 8))\" y2=\"\(f(y))\" stroke=\"\(second)\" stroke-dasharray=\"6 4\" stroke-width=\"1.5\"/>"
-            svg += "<text x=\"\(f(left + 6))\" y=\"\(f(y - 5))\" font-size=\"11\" fill=\"\(second)\" stroke=\"#fff\" stroke-width=\"3\" "
-                + "paint-order=\"stroke\">上期日均 \(String(format: "%.1f", previousAverage))</text>"
+            // The legend sits in the top right corner, clear of the columns.
+            svg += "<line x1=\"\(f(width - 150))\" y1=\"\(f(top + 2))\" x2=\"\(f(width - 126))\" y2=\"\(f(top + 2))\" stroke=\"\(second)\" "
+                + "stroke-dasharray=\"6 4\" stroke-width=\"1.5\"/>"
+            svg += text(width - 120, top + 6, "上期日均 \(String(format: "%.1f", previousAverage))", size: 11, color: second)
         }
         return svg + "</svg>"
     }

@@ -74,6 +74,15 @@ extension ReportStore {
                      scope makeScope: @escaping @Sendable (DeviceRegistry) throws -> ReportScope,
                      periods: [ReportPeriod]) async throws -> (ReportScope, [ReportFigures]) {
         try await StorageAccess.read(pool) { db in
+            // GATEWAYD_REPORT_PROFILE=1 prints each statement's time on stderr (for tuning the queries).
+            if ProcessInfo.processInfo.environment["GATEWAYD_REPORT_PROFILE"] != nil {
+                db.trace(options: .profile) { event in
+                    if case let .profile(statement, duration) = event {
+                        FileHandle.standardError.write(Data(String(format: "%.3f s  %@\n", duration,
+                                                                   String(statement.sql.prefix(120)).replacingOccurrences(of: "\n", with: " ")).utf8))
+                    }
+                }
+            }
             let scope = try makeScope(try OperationsStore().mergedRegistry(registry, in: db))
             return (scope, try figures(db, scope: scope, periods: periods))
         }
