@@ -162,6 +162,8 @@ import Testing
         #expect(html.contains("<td>告警总数</td><td class=\"n\">8</td><td class=\"n muted\">2</td>"))
         #expect(html.contains("<td>限时办结率</td><td class=\"n\">50.0%</td>"))
         #expect(html.contains("<td>平均响应时间 MTTA（中位数）</td><td class=\"n\">3分</td><td class=\"n muted\">2分</td>"))
+        #expect(ReportHTML.grouped(15000) == "15,000" && ReportHTML.grouped(999) == "999" && ReportHTML.hours(7_056_000) == "7,056,000.0")
+        #expect(ReportHTML.duration(3600) == "1小时" && ReportHTML.duration(108_000) == "1天6小时" && ReportHTML.duration(252) == "4分12秒")
         // No resident names or phone numbers: only counts of relatives.
         #expect(!html.contains("13800000001") && !csv.contains("13800000001") && !json.contains("13800000001"))
         let names = try RegistryLoader.loadConfiguration(path: Self.sample).registry.residents.values.map(\.name)

@@ -42,13 +42,13 @@ public enum ReportHTML {
         html += card("设备在线率", share(c.online.onlineRate), "上期 \(share(p.online.onlineRate))")
         html += card("雪亮视频在线率", share(c.sharpEyesVideo.onlineRate), "\(c.sharpEyesVideo.devices) 台摄像机/视频分析")
         html += card("从未上线", "\(c.neverSeen) 台", "登记 \(c.registered) 台")
-        html += card("低电量设备·天", "\(c.batteryLowDays)", "\(c.batteryLowDevices) 台设备")
+        html += card("低电量设备·天", grouped(Int64(c.batteryLowDays)), "\(c.batteryLowDevices) 台设备")
         html += card("维护中设备", "\(c.inMaintenance) 台", "期内有维护窗口")
         html += "</div><h3>各类设备在线率</h3>"
         html += ReportCharts.shares(c.onlineByFamily.map { ($0.label, $0.onlineRate, "\($0.devices) 台") }, title: "各类设备在线率", target: 0.95)
         html += "<h3>各社区设备在线率</h3><table><thead><tr><th>社区</th><th class=\"n\">设备</th><th class=\"n\">设备时长（时）</th><th class=\"n\">离线时长（时）</th><th class=\"n\">在线率</th></tr></thead><tbody>"
         for row in c.onlineByCommunity {
-            html += "<tr><td>\(escape(row.label))</td><td class=\"n\">\(row.devices)</td><td class=\"n\">\(hours(row.deviceHours))</td>"
+            html += "<tr><td>\(escape(row.label))</td><td class=\"n\">\(grouped(Int64(row.devices)))</td><td class=\"n\">\(hours(row.deviceHours))</td>"
                 + "<td class=\"n\">\(hours(row.offlineHours))</td><td class=\"n\">\(share(row.onlineRate))</td></tr>"
         }
         html += "</tbody></table>"
@@ -60,7 +60,7 @@ public enum ReportHTML {
 
     static func alerts(_ c: AlertFigures, _ p: AlertFigures) -> String {
         var html = "<div class=\"cards\">"
-        html += card("告警总数", "\(c.total)", "上期 \(p.total)")
+        html += card("告警总数", grouped(Int64(c.total)), "上期 \(grouped(Int64(p.total)))")
         html += card("MTTA 中位数", duration(c.mtta.medianSeconds), "90分位 \(duration(c.mtta.p90Seconds))")
         html += card("MTTR 中位数", duration(c.mttr.medianSeconds), "90分位 \(duration(c.mttr.p90Seconds))")
         html += card("小事不出网格", share(c.resolvedAtGridShare), "\(c.resolvedAtGrid)/\(c.resolved) 件网格内办结")
@@ -87,8 +87,8 @@ public enum ReportHTML {
 
     static func workOrders(_ c: WorkOrderFigures) -> String {
         var html = "<div class=\"cards\">"
-        html += card("派单", "\(c.dispatched)", "撤销 \(c.cancelled)")
-        html += card("办结", "\(c.closed)", "结案率 \(share(c.closeRate))")
+        html += card("派单", grouped(Int64(c.dispatched)), "撤销 \(c.cancelled)")
+        html += card("办结", grouped(Int64(c.closed)), "结案率 \(share(c.closeRate))")
         html += card("限时办结率", share(c.onTimeRate), "\(c.closedOnTime) 件按期办结")
         html += card("超时未办结", "\(c.overdue)", "督办 \(c.supervisions) 次")
         html += card("办结用时中位数", duration(c.timeToClose.medianSeconds), "90分位 \(duration(c.timeToClose.p90Seconds))")
@@ -100,7 +100,7 @@ public enum ReportHTML {
 
     static func elderCare(_ c: ElderCareFigures) -> String {
         var html = "<div class=\"cards\">"
-        html += card("监护老人", "\(c.residentsMonitored) 人", "\(c.residentsWithAlerts) 人有告警")
+        html += card("监护老人", "\(grouped(Int64(c.residentsMonitored))) 人", "\(c.residentsWithAlerts) 人有告警")
         html += card("人均告警", c.alertsPerResident.map { String(format: "%.2f", $0) } ?? "—", "共 \(c.alerts) 件")
         html += card("已通知家属", "\(c.relativesNotified) 人", "消息 \(c.relativeMessages) 条")
         html += card("家属消息送达率", share(c.deliverySuccess), "送达 \(c.delivered)，未送达 \(c.notDelivered)")
@@ -148,20 +148,21 @@ public enum ReportHTML {
 
     static func countTable(_ title: String, _ column: String, _ rows: [KeyCount]) -> String {
         var html = "<h3>\(title)</h3><table><thead><tr><th>\(column)</th><th class=\"n\">告警</th></tr></thead><tbody>"
-        for row in rows { html += "<tr><td>\(escape(row.label))</td><td class=\"n\">\(row.count)</td></tr>" }
+        for row in rows { html += "<tr><td>\(escape(row.label))</td><td class=\"n\">\(grouped(Int64(row.count)))</td></tr>" }
         if rows.isEmpty { html += "<tr><td colspan=\"2\" class=\"muted\">无</td></tr>" }
         return html + "</tbody></table>"
     }
 
     static func rateRow(_ lead: String, _ row: FalseAlarmRate) -> String {
-        "<tr><td>\(lead)</td><td class=\"n\">\(row.alerts)</td><td class=\"n\">\(row.categorised)</td><td class=\"n\">\(row.falseAlarms)</td>"
+        "<tr><td>\(lead)</td><td class=\"n\">\(grouped(Int64(row.alerts)))</td><td class=\"n\">\(grouped(Int64(row.categorised)))</td>"
+            + "<td class=\"n\">\(grouped(Int64(row.falseAlarms)))</td>"
             + "<td class=\"n\">\(share(row.falseAlarmRate))</td></tr>"
     }
 
     static func value(_ value: Double?, _ unit: Headline.Unit) -> String {
         guard let value else { return "—" }
         switch unit {
-        case .count: return String(Int64(value))
+        case .count: return grouped(Int64(value))
         case .share: return ReportCharts.percent(value)
         case .seconds: return duration(Int64(value))
         case .ratio: return String(format: "%.2f", value)
@@ -180,7 +181,7 @@ public enum ReportHTML {
         case .ratio: text = sign + String(format: "%.2f", abs(delta))
         case .count:
             let relative = (headline.previous ?? 0) > 0 ? "（\(sign)\(String(format: "%.1f", abs(delta) / headline.previous! * 100))%）" : ""
-            text = "\(sign)\(Int64(abs(delta)))\(relative)"
+            text = "\(sign)\(grouped(Int64(abs(delta))))\(relative)"
         }
         let better = Self.higherIsBetter.contains(headline.key) ? delta > 0 : delta < 0
         let neutral = ["alerts.total", "work_orders.dispatched", "elder_care.residents_monitored", "elder_care.relatives_notified",
@@ -195,7 +196,21 @@ public enum ReportHTML {
 
     static func share(_ value: Double?) -> String { value.map(ReportCharts.percent) ?? "—" }
 
-    static func hours(_ value: Double) -> String { String(format: "%.1f", value) }
+    static func hours(_ value: Double) -> String {
+        let tenths = Int64((value * 10).rounded())
+        return "\(grouped(tenths / 10)).\(tenths % 10)"
+    }
+
+    /// `15,000`: digits in groups of three.
+    static func grouped(_ value: Int64) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return value < 0 ? "-" + out : out
+    }
 
     /// `45秒`, `4分12秒`, `2小时5分`, `3天4小时`; `—` when there is none.
     static func duration(_ seconds: Int64?) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import AlertRules
 import GRDB
 
@@ -51,7 +52,7 @@ extension ReportStore {
         }
         func counts(_ dimension: String, label: (String) -> String) -> [KeyCount] {
             of(dimension).map { KeyCount(key: $0.key, label: label($0.key), count: $0.n) }
-                .sorted { ($0.count, $1.key) > ($1.count, $0.key) }
+                .sorted { $0.count != $1.count ? $0.count > $1.count : $0.key.compare($1.key, options: .numeric) == .orderedAscending }
         }
         let summary = Dictionary(uniqueKeysWithValues: of("summary").map { ($0.key, $0.n) })
         let rules = scope.ruleTitles
