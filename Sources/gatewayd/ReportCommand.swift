@@ -56,6 +56,8 @@ struct Report: AsyncParsableCommand {
                 for issue in error.issues { printError(issue.description) }
                 throw SettingError("\(configPath) is not a valid registry")
             }
+            // Opening may create the -wal/-shm files (and migrate): they hold residents' data, so 0600 like the daemon's.
+            FilePermissions.restrictUmask()
             let reports = GovernanceReports(database: try GatewayDatabase.open(path: databasePath), configuration: configuration)
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let report = try await reports.report(GovernanceReports.Request(from: from, to: to, community: community, street: street), now: now)
