@@ -10,7 +10,7 @@ struct GatewaydBench: AsyncParsableCommand {
         commandName: "gatewayd-bench",
         abstract: "Benchmarks of gatewayd. Prints a table for people and, last, one JSON line for machines.",
         subcommands: [EndToEnd.self, Rules.self, KillTest.self, CPUAtRate.self, ScaleBenchmark.self, ImportScaleBenchmark.self,
-                      YardstickBenchmark.self, ConsoleFirstPaint.self, GatewayChild.self],
+                      YardstickBenchmark.self, ConsoleFirstPaint.self, ReportBenchmark.self, GatewayChild.self],
         defaultSubcommand: EndToEnd.self
     )
 }

@@ -10,7 +10,7 @@ struct Gatewayd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatewayd",
         abstract: "Smart-community device gateway: MQTT devices in, events in SQLite, alerts out.",
-        subcommands: [Run.self, Check.self, HashToken.self, BrokerConfig.self, DevicesCommand.self, AlertsCommand.self, Simulate.self],
+        subcommands: [Run.self, Check.self, HashToken.self, BrokerConfig.self, DevicesCommand.self, AlertsCommand.self, Simulate.self, Report.self],
         defaultSubcommand: Run.self
     )
 }

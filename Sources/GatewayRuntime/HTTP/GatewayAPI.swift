@@ -74,6 +74,7 @@ struct GatewayAPI: Sendable {
         addRawCaptureRoutes(to: router)
         addPushRoutes(to: router)
         addDutyRoutes(to: router)
+        addReportRoutes(to: router)
         router.post("/api/v1/admin/reload") { request, _ in
             let token = try auth.authenticate(request, allowing: [.admin])
             switch await reload(actor: token.id) {

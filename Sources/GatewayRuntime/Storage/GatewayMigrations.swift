@@ -341,6 +341,16 @@ public enum GatewayMigrations {
                 CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
                 """)
         }
+        migrator.registerMigration("v12-report-indexes") { db in
+            // The governance report reads a period by time: alerts by opening, work orders by creation, a work
+            // order's updates. (Each device's status messages are found through the events' own unique index,
+            // device_id + channel + ts: ingest pays for no new index.)
+            try db.execute(sql: """
+                CREATE INDEX alerts_by_opened ON alerts (opened_at);
+                CREATE INDEX work_orders_by_created ON work_orders (created_at);
+                CREATE INDEX work_order_updates_by_alert ON work_order_updates (alert_id, status, at);
+                """)
+        }
         return migrator
     }
 }
