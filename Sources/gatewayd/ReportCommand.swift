@@ -12,7 +12,7 @@ struct Report: AsyncParsableCommand {
         discussion: """
             The period is [from, to) in local civil dates (settings.utc_offset of the registry), e.g. \
             --from 2026-11-01 --to 2026-12-01 for November; without both, the last complete month. Each figure is \
-            shown beside its value in the period of equal length before. Exit 1 on bad input.
+            shown beside its value in the period before (the previous month for a month). Exit 1 on bad input.
             """
     )
 

@@ -181,6 +181,17 @@ def run(driver, arguments):
     until(driver, "the status board", lambda d: "band-1" in d.find_element(By.ID, "status-families").text)
     driver.save_screenshot(os.path.join(arguments.out, "status.png"))
 
+    # The governance report tab: last month's report for all communities, inside the console.
+    driver.find_element(By.CSS_SELECTOR, '#tabs button[data-tab="report"]').click()
+    until(driver, "the report in its frame", lambda d: (d.find_element(By.ID, "report-frame").get_attribute("src") or "").find("format=html") >= 0)
+    frame = driver.find_element(By.ID, "report-frame")
+    driver.switch_to.frame(frame)
+    until(driver, "the report's title", lambda d: "社区治理月报" in d.find_element(By.TAG_NAME, "body").text)
+    driver.switch_to.default_content()
+    assert "format=csv" in driver.find_element(By.ID, "report-csv").get_attribute("href"), "no CSV link beside the report"
+    driver.save_screenshot(os.path.join(arguments.out, "report.png"))
+    log("report shown in the console")
+
     # A tablet held upright (768×1024): the board and the detail stack, nothing cut off sideways.
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 768, "height": 1024, "deviceScaleFactor": 1, "mobile": True})
     driver.find_element(By.CSS_SELECTOR, '#tabs button[data-tab="alerts"]').click()

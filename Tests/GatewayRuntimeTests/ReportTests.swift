@@ -55,7 +55,7 @@ import Testing
         #expect(devices.batteryLowDays == 4 && devices.batteryLowDevices == 2)
         #expect(devices.inMaintenance == 1)
         // October: the north camera's 48 h offline of 1,920 device-hours; B0's day.
-        #expect(report.previous.devices.online.onlineRate == 1 - 48.0 / 1920)
+        #expect(report.previous.devices.online.onlineRate == 1 - 48.0 / 1968)
         #expect(report.previous.devices.batteryLowDays == 1)
     }
 
@@ -119,11 +119,11 @@ import Testing
 
     @Test func headlinesCompareWithThePeriodBefore() async throws {
         let report = try await Self.november()
-        #expect(report.previousPeriod.from == "2026-10-02" && report.previousPeriod.to == "2026-11-01")
+        #expect(report.previousPeriod.from == "2026-10-01" && report.previousPeriod.to == "2026-11-01")
         let headlines = Dictionary(uniqueKeysWithValues: report.headlines.map { ($0.key, $0) })
         #expect(headlines["alerts.total"].map { [$0.value, $0.previous, $0.change] } == [8, 2, 6])
         #expect(headlines["alerts.mtta_median"].map { [$0.value, $0.previous, $0.change] } == [180, 120, 60])
-        #expect(headlines["devices.online_rate"]?.change == (1 - 20.0 / 3240) - (1 - 48.0 / 1920))
+        #expect(headlines["devices.online_rate"]?.change == (1 - 20.0 / 3240) - (1 - 48.0 / 1968))
         #expect(headlines["work_orders.on_time_rate"].map { [$0.value, $0.previous] } == [0.5, nil])
         #expect(headlines["work_orders.on_time_rate"]?.change == nil)
     }
@@ -152,7 +152,7 @@ import Testing
         #expect(csv.contains("headline,alerts.total,alerts.total,告警总数,8,2\r\n"))
         #expect(csv.contains("headline,alerts.mttr_p90,alerts.mttr_p90,MTTR（90分位）,108000,600\r\n"))
         #expect(csv.contains("headline,work_orders.on_time_rate,work_orders.on_time_rate,限时办结率,0.5,\r\n"))
-        #expect(csv.contains("headline,devices.online_rate,devices.online_rate,设备在线率,0.993827,0.975\r\n"))
+        #expect(csv.contains("headline,devices.online_rate,devices.online_rate,设备在线率,0.993827,0.97561\r\n"))
         #expect(csv.contains("alerts,noisiest_device_false_alarms,xf-0301-band,幸福里社区 3幢 501室,1,\r\n"))
         #expect(csv.contains("work_orders,on_time_rate_by_community,cuiyuan1,翠苑一区社区,0,\r\n"))
         let html = ReportHTML.render(report)
@@ -174,7 +174,15 @@ import Testing
         let november = try ReportPeriod(from: "2026-11-01", to: "2026-12-01", utcOffsetSeconds: 8 * 3600)
         #expect(november.startMillis == Int64(ISO8601DateFormatter().date(from: "2026-11-01T00:00:00+08:00")!.timeIntervalSince1970 * 1000))
         #expect(november.endMillis == Int64(ISO8601DateFormatter().date(from: "2026-12-01T00:00:00+08:00")!.timeIntervalSince1970 * 1000))
-        #expect(november.days == 30 && november.previous.from == "2026-10-02")
+        #expect(november.days == 30 && november.previous.from == "2026-10-01" && november.previous.to == "2026-11-01")
+        // Whole months compare with as many whole months before (January with December, a quarter with the one
+        // before); any other period with the days just before it.
+        let afterNewYear = try ReportPeriod(from: "2027-01-01", to: "2027-02-01", utcOffsetSeconds: 0).previous
+        #expect([afterNewYear.from, afterNewYear.to] == ["2026-12-01", "2027-01-01"])
+        let quarter = try ReportPeriod(from: "2026-10-01", to: "2027-01-01", utcOffsetSeconds: 0).previous
+        #expect([quarter.from, quarter.to] == ["2026-07-01", "2026-10-01"])
+        let week = try ReportPeriod(from: "2026-11-02", to: "2026-11-09", utcOffsetSeconds: 0).previous
+        #expect([week.from, week.to] == ["2026-10-26", "2026-11-02"])
         #expect(try ReportPeriod(from: "2028-02-01", to: "2028-03-01", utcOffsetSeconds: 0).days == 29)
         #expect(throws: ReportError.invalidDate(parameter: "from", value: "2026-02-30")) {
             try ReportPeriod(from: "2026-02-30", to: "2026-03-01", utcOffsetSeconds: 0)

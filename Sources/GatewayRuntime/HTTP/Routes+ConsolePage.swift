@@ -34,7 +34,7 @@ extension GatewayAPI {
         headers[.init("Referrer-Policy")!] = "no-referrer"
         headers[.init("X-Frame-Options")!] = "DENY"
         headers[.contentSecurityPolicy] = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
-            + "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+            + "connect-src 'self'; frame-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

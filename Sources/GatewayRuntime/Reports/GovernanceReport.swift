@@ -1,5 +1,5 @@
 /// The month's governance report (治理月报) of a scope: the figures of the period, the same figures of the period
-/// of equal length before it, and the headline figures side by side with their change. Pure data: the storage
+/// before it (whole months: the months before; otherwise equal length), and the headline figures side by side with their change. Pure data: the storage
 /// layer fills the figures, the renderers (``ReportJSON``, ``ReportCSV``, ``ReportHTML``) only print them.
 public struct GovernanceReport: Sendable, Hashable, Codable {
     public var scope: ReportScope.Summary

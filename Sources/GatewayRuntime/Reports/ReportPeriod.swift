@@ -30,9 +30,18 @@ public struct ReportPeriod: Sendable, Hashable, Codable {
         self.endMillis = toDay * Self.dayMillis - offset
     }
 
-    /// The period of equal length just before this one (the month-on-month comparison).
+    /// The comparison period just before this one: for whole calendar months (the 1st to a 1st) as many whole
+    /// months before (November → October, a quarter → the quarter before: 环比 as a manager reads it);
+    /// otherwise the period of equal length just before.
     public var previous: ReportPeriod {
         let fromDay = Self.dayNumber(from)!, toDay = Self.dayNumber(to)!
+        let (fromYear, fromMonth, fromDate) = Self.civil(fromDay), (toYear, toMonth, toDate) = Self.civil(toDay)
+        if fromDate == 1, toDate == 1 {
+            let months = (toYear - fromYear) * 12 + (toMonth - fromMonth)
+            let index = fromYear * 12 + (fromMonth - 1) - months
+            let start = Self.days(year: Self.floorDiv(index, 12), month: index - Self.floorDiv(index, 12) * 12 + 1, day: 1)
+            return ReportPeriod(fromDay: start, toDay: fromDay, utcOffsetSeconds: utcOffsetSeconds)
+        }
         return ReportPeriod(fromDay: 2 * fromDay - toDay, toDay: fromDay, utcOffsetSeconds: utcOffsetSeconds)
     }
 

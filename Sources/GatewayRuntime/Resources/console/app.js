@@ -114,7 +114,54 @@ function selectTab(tab) {
   show(tab);
   for (const button of document.querySelectorAll("#tabs button")) button.setAttribute("aria-selected", String(button.dataset.tab === tab));
   if (tab === "status" || tab === "buildings" || tab === "install") loadDevices(true);
+  if (tab === "report") prepareReport();
   render();
+}
+
+// ---- the governance report (治理月报) ------------------------------------------------------------------
+
+/// The month before this one, and the communities known from the devices, the first time the tab opens.
+async function prepareReport() {
+  if (!$("report-month").value) {
+    const now = new Date();
+    const previous = new Date(now.getFullYear(), now.getMonth() - 1, 1);
+    $("report-month").value = `${previous.getFullYear()}-${String(previous.getMonth() + 1).padStart(2, "0")}`;
+  }
+  await loadDevices();
+  const scope = $("report-scope");
+  const known = new Set([...scope.options].map((option) => option.value));
+  for (const device of state.devices) {
+    if (known.has(device.community)) continue;
+    known.add(device.community);
+    scope.add(new Option(device.community_name || device.community, device.community));
+  }
+  if (!$("report-frame").getAttribute("src")) showReport();
+}
+
+function reportURL(format) {
+  const [year, month] = $("report-month").value.split("-").map(Number);
+  const next = month === 12 ? `${year + 1}-01-01` : `${year}-${String(month + 1).padStart(2, "0")}-01`;
+  const query = new URLSearchParams({ from: `${year}-${String(month).padStart(2, "0")}-01`, to: next, format });
+  if ($("report-scope").value) query.set("community", $("report-scope").value);
+  return "/api/v1/reports/kpi?" + query;
+}
+
+async function showReport(event) {
+  if (event) event.preventDefault();
+  if (!$("report-month").value) return;
+  $("report-error").hidden = true;
+  // Asked once as JSON first, so that a refusal (an empty period, an unknown community) is shown as text.
+  const response = await fetch(reportURL("json"), { credentials: "same-origin" });
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    $("report-error").textContent = `无法生成月报：${body.message || response.status}`;
+    $("report-error").hidden = false;
+    return;
+  }
+  $("report-frame").src = reportURL("html");
+  $("report-open").href = reportURL("html");
+  $("report-csv").href = reportURL("csv");
+  $("report-json").href = reportURL("json");
 }
 
 // ---- the alert stream ------------------------------------------------------------------------------
@@ -561,6 +608,7 @@ function bind() {
   $("show-resolve").addEventListener("click", () => { $("resolve").hidden = !$("resolve").hidden; if (!$("resolve").hidden) $("category").focus(); });
   $("resolve").addEventListener("submit", resolve);
   $("install-filter").addEventListener("change", render);
+  $("report-form").addEventListener("submit", showReport);
   $("board-rows").addEventListener("click", (event) => {
     const row = event.target.closest("tr[data-id]");
     if (row) select(row.dataset.id, true);
