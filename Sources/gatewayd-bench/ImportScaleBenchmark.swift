@@ -28,11 +28,7 @@ struct ImportScaleBenchmark: AsyncParsableCommand {
     var gatewayd: String?
 
     func run() async throws {
-        let executable = gatewayd ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("gatewayd").path
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw ValidationError("no gatewayd at \(executable): swift build -c release --product gatewayd")
-        }
+        let executable = try GatewaydExecutable.resolve(gatewayd)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatewayd-import-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -33,11 +33,7 @@ struct ReportBenchmark: AsyncParsableCommand {
     var keep: String?
 
     func run() async throws {
-        let executable = gatewayd ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("gatewayd").path
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw ValidationError("no gatewayd at \(executable): swift build -c release --product gatewayd")
-        }
+        let executable = try GatewaydExecutable.resolve(gatewayd)
         let directory = URL(fileURLWithPath: keep ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("gatewayd-report-\(UUID().uuidString)").path)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -26,11 +26,7 @@ struct YardstickBenchmark: AsyncParsableCommand {
     @Flag(help: "Skip the Python gateway (no python3-paho-mqtt here).") var skipPython = false
 
     func run() async throws {
-        let executable = gatewayd ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("gatewayd").path
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw ValidationError("no gatewayd at \(executable): swift build -c release --product gatewayd")
-        }
+        let executable = try GatewaydExecutable.resolve(gatewayd)
         let fixedRates = rates.split(separator: ",").compactMap { Int($0) }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatewayd-yardstick-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -1,3 +1,5 @@
+import DeviceModel
+
 /// A report's period: civil dates `[from, to)` in the deployment's local time (`settings.utc_offset`), and the
 /// epoch-millisecond instants they begin at. Months are civil dates: November is 2026-11-01 to 2026-12-01.
 public struct ReportPeriod: Sendable, Hashable, Codable {
@@ -76,34 +78,16 @@ public struct ReportPeriod: Sendable, Hashable, Codable {
     }
 
     private static func daysInMonth(year: Int64, month: Int64) -> Int64 {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
+        Int64(CivilDate.daysIn(month: Int(month), year: Int(year)))
     }
 
-    /// Howard Hinnant's days_from_civil.
     private static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = floorDiv(y, 400)
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        Int64(CivilDate.dayNumber(year: Int(year), month: Int(month), day: Int(day)))
     }
 
-    /// Howard Hinnant's civil_from_days.
     private static func civil(_ dayNumber: Int64) -> (Int64, Int64, Int64) {
-        let z = dayNumber + 719_468
-        let era = floorDiv(z, 146_097)
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let date = CivilDate.date(dayNumber: Int(dayNumber))
+        return (Int64(date.year), Int64(date.month), Int64(date.day))
     }
 
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
