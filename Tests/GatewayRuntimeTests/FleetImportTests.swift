@@ -116,14 +116,14 @@ import Testing
             // The command line lists the same problems and exits with 1; a good file exits 0 with the counts.
             let file = directory.appendingPathComponent("fleet.csv")
             try Self.broken.write(to: file, atomically: true, encoding: .utf8)
-            let refused = try Self.cli(["devices", "import", file.path, "--api", api.base, "--token", Self.installer])
+            let refused = try await Self.cli(["devices", "import", file.path, "--api", api.base, "--token", Self.installer])
             #expect(refused.status == 1)
             #expect(refused.output.contains("5 problem(s)"), "\(refused.output)")
             #expect(refused.output.contains("fleet.csv:8:1: devices[6].resident: a wristband watches a resident"), "\(refused.output)")
             try Self.fleet.write(to: file, atomically: true, encoding: .utf8)
-            let dry = try Self.cli(["devices", "import", "--dry-run", file.path, "--api", api.base, "--token", Self.installer])
+            let dry = try await Self.cli(["devices", "import", "--dry-run", file.path, "--api", api.base, "--token", Self.installer])
             #expect(dry.status == 0 && dry.output.contains("3 row(s) valid: 2 to add, 0 to update, 1 unchanged. Dry run"), "\(dry.output)")
-            let done = try Self.cli(["devices", "import", file.path, "--api", api.base, "--token", Self.installer])
+            let done = try await Self.cli(["devices", "import", file.path, "--api", api.base, "--token", Self.installer])
             #expect(done.status == 0 && done.output.contains("imported 3 row(s): 2 added, 0 updated, 1 unchanged"), "\(done.output)")
             #expect(gateway.gateway.registry.device("imp-band-1") != nil)
         }
@@ -238,7 +238,8 @@ import Testing
     }
 
     /// Runs the real `gatewayd` command line; its exit status and what it printed (both streams).
-    static func cli(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        try BrokerConfigTests.run(try GatewayDaemon.executable(), arguments)
+    /// The real command line against the gateway of this process: waited for off the cooperative pool.
+    static func cli(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await BrokerConfigTests.runOffPool(try GatewayDaemon.executable(), arguments)
     }
 }

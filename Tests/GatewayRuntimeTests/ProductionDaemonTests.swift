@@ -124,6 +124,17 @@ import Glibc
 /// `gatewayd broker-config` against a real mosquitto: each device publishes only its own topics, the console
 /// only commands, anonymous clients are refused.
 @Suite(.serialized) struct BrokerConfigTests {
+    /// ``run(_:_:)`` waited for on a thread of Dispatch's, not of the test's cooperative pool: for a child that
+    /// talks back to a gateway running in this process (its HTTP handlers need the pool; on 2 cores a blocked pool
+    /// thread or two leaves them none).
+    static func runOffPool(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try run(executable, arguments) })
+            }
+        }
+    }
+
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
