@@ -205,23 +205,24 @@ import Testing
         #expect(january.from == "2026-12-01" && january.to == "2027-01-01")
     }
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        try BrokerConfigTests.run(try GatewayDaemon.executable(), arguments)
+    /// The real `gatewayd`, waited for off the cooperative pool (eleven runs: the other tests' servers keep running).
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await BrokerConfigTests.runOffPool(try GatewayDaemon.executable(), arguments)
     }
 
-    @Test func theCommandWritesEachFormatAndRefusesBadInputWithExit1() throws {
+    @Test func theCommandWritesEachFormatAndRefusesBadInputWithExit1() async throws {
         let (fixture, _, directory) = try Self.fixture()
         let base = ["report", "--config", Self.sample, "--db", fixture.path]
         let out = directory.appendingPathComponent("kpi.json").path
-        let made = try Self.run(base + ["--from", "2026-11-01", "--to", "2026-12-01", "--format", "json", "--out", out])
+        let made = try await Self.run(base + ["--from", "2026-11-01", "--to", "2026-12-01", "--format", "json", "--out", out])
         #expect(made.status == 0, "\(made.output)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
         let current = json?["current"] as? [String: Any]
         #expect((current?["alerts"] as? [String: Any])?["total"] as? Int == 8)
         #expect((current?["work_orders"] as? [String: Any])?["closed_on_time"] as? Int == 1)
-        let csv = try Self.run(base + ["--from", "2026-11-01", "--to", "2026-12-01", "--format", "csv", "--street", "wenxin"])
+        let csv = try await Self.run(base + ["--from", "2026-11-01", "--to", "2026-12-01", "--format", "csv", "--street", "wenxin"])
         #expect(csv.status == 0 && csv.output.contains("headline,alerts.total,alerts.total,告警总数,5,2"), "\(csv.output.prefix(300))")
-        let html = try Self.run(base + ["--from", "2026-11-01", "--to", "2026-12-01", "--community", "xingfuli"])
+        let html = try await Self.run(base + ["--from", "2026-11-01", "--to", "2026-12-01", "--community", "xingfuli"])
         #expect(html.status == 0 && html.output.contains("社区治理月报 · 幸福里社区"))
 
         for (arguments, message) in [
@@ -234,11 +235,11 @@ import Testing
             (["--from", "2026-11-01", "--to", "2026-12-01", "--street", "nowhere"], "no street \"nowhere\""),
             (["--from", "2026-11-01", "--to", "2026-12-01", "--format", "pdf"], "format must be html, csv or json"),
         ] {
-            let refused = try Self.run(base + arguments)
+            let refused = try await Self.run(base + arguments)
             #expect(refused.status == 1, "\(arguments) → \(refused.status)")
             #expect(refused.output.contains("gatewayd report: error: ") && refused.output.contains(message), "\(arguments) → \(refused.output)")
         }
-        let missing = try Self.run(["report", "--config", Self.sample, "--db", directory.appendingPathComponent("none.sqlite").path])
+        let missing = try await Self.run(["report", "--config", Self.sample, "--db", directory.appendingPathComponent("none.sqlite").path])
         #expect(missing.status == 1 && missing.output.contains("no database at"))
     }
 
