@@ -141,7 +141,19 @@ public struct AlertEngine: Sendable {
     mutating func rebuildIndex() {
         rulesByPosition = Array(repeating: nil, count: registry.devices.count)
         absenceByPosition = Array(repeating: nil, count: registry.devices.count)
-        for (position, device) in registry.devices.values.enumerated() { index(device, at: position) }
+        // Devices no override names share their type's rules: resolved once a type, not once a device.
+        let targets = ruleBook.overrideTargets
+        var byType: [DeviceType: (rules: [Int32]?, absence: [Int32]?)] = [:]
+        for (position, device) in registry.devices.values.enumerated() {
+            let plain = device.state != .decommissioned && !ruleBook.overrides(device, in: targets)
+            if plain, let known = byType[device.type] {
+                rulesByPosition[position] = known.rules
+                absenceByPosition[position] = known.absence
+                continue
+            }
+            index(device, at: position)
+            if plain { byType[device.type] = (rulesByPosition[position], absenceByPosition[position]) }
+        }
         let devices = registry.devices.values
         absencePositions = absenceByPosition.indices.filter { absenceByPosition[$0] != nil }.map(Int32.init)
             .sorted { devices[Int($0)].id < devices[Int($1)].id }

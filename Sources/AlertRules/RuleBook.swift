@@ -18,6 +18,29 @@ public struct RuleBook: Sendable, Hashable, Codable {
 
     public func rule(_ id: String) -> AlertRule? { rules.first { $0.id == id } }
 
+    /// Whether some override names `device` or its resident: every other device's rules follow from its type
+    /// alone (``rules(for:)`` looks at nothing else), so an index of 100,000 devices resolves each type once.
+    public func overrides(_ device: Device, in targets: OverrideTargets) -> Bool {
+        targets.devices.contains(device.id) || device.resident.map(targets.residents.contains) ?? false
+    }
+
+    /// The device and resident ids the overrides name.
+    public var overrideTargets: OverrideTargets {
+        var targets = OverrideTargets()
+        for override in overrides {
+            switch override.target {
+            case let .device(id): targets.devices.insert(id)
+            case let .resident(id): targets.residents.insert(id)
+            }
+        }
+        return targets
+    }
+
+    public struct OverrideTargets: Sendable {
+        public var devices: Set<String> = []
+        public var residents: Set<String> = []
+    }
+
     /// The rules that apply to `device`: its type's default set, with resident overrides applied first
     /// and device overrides over them; disabled rules left out.
     public func rules(for device: Device) -> [AlertRule] {
