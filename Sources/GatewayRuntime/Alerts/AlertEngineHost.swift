@@ -151,16 +151,22 @@ public final class AlertEngineHost: Sendable {
             try self.engine.withLock { engine in
                 let operations = OperationsStore()
                 let registry = try operations.mergedRegistry(configuration.registry, in: db)
-                var fresh = engine
-                fresh.reconfigure(ruleBook: configuration.ruleBook, registry: registry,
-                                  silences: configuration.silences + (try operations.silences(now: now, in: db)))
+                let silences = configuration.silences + (try operations.silences(now: now, in: db))
                 let detail = "\(configuration.registry.devices.count) devices, \(configuration.ruleBook.rules.count) rules, "
                     + "\(configuration.apiTokens.count) tokens"
-                try StorageAccess.transaction(db) {
-                    try self.store.persist(fresh.takeChangedKeys(), meta: fresh.state, in: db)
-                    try operations.audit(actor: actor, action: "config.reload", target: "devices.yaml", detail: detail, now: now, in: db)
+                // Changed in place, as ``transact(_:_:)`` does (a copy would duplicate all its state with 100,000
+                // devices); if the transaction does not commit, the engine is rebuilt from what the database has,
+                // under the configuration still in force.
+                do {
+                    engine.reconfigure(ruleBook: configuration.ruleBook, registry: registry, silences: silences)
+                    try StorageAccess.transaction(db) {
+                        try self.store.persist(engine.takeChangedKeys(), meta: engine.state, in: db)
+                        try operations.audit(actor: actor, action: "config.reload", target: "devices.yaml", detail: detail, now: now, in: db)
+                    }
+                } catch {
+                    engine = try self.rebuild(db, now: engine.state.startedAt)
+                    throw error
                 }
-                engine = fresh
                 self.registryBox.withLock { $0 = registry }
                 self.live.withLock {
                     $0 = (configuration, DeliveryPlanner(policy: configuration.forwarding, calendar: configuration.ruleBook.calendar,
