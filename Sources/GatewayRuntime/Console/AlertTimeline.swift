@@ -6,29 +6,6 @@ import Foundation
 /// the work-order system reported and its 督办 (supervisions), and each delivery (work order, relatives'
 /// and duty messages) with its state. Phone numbers and names are masked.
 struct AlertTimeline: Encodable, Sendable {
-    struct WorkOrder: Encodable, Sendable {
-        struct Update: Encodable, Sendable {
-            var status, actor: String
-            var note: String?
-            var at: Int64
-        }
-
-        var status: String
-        var externalRef: String?
-        var category: String
-        var deadlineAt, createdAt, updatedAt: Int64
-        /// 督办: how many supervision notices were sent, and when the next is due.
-        var supervisions: Int
-        var nextSupervisionAt: Int64?
-        var updates: [Update]
-
-        enum CodingKeys: String, CodingKey {
-            case status, category, supervisions, updates
-            case externalRef = "external_ref", deadlineAt = "deadline_at", createdAt = "created_at", updatedAt = "updated_at"
-            case nextSupervisionAt = "next_supervision_at"
-        }
-    }
-
     struct Delivery: Encodable, Sendable {
         var target, kind, state: String
         var recipient: String?
@@ -43,7 +20,7 @@ struct AlertTimeline: Encodable, Sendable {
 
     var alert: ConsoleAlert
     var transitions: [AlertHistoryEntry]
-    var workOrder: WorkOrder?
+    var workOrder: ConsoleQueries.WorkOrder?
     var deliveries: [Delivery]
     /// Whether `GET /api/v1/alerts/{id}/snapshot` has an image.
     var snapshot: Bool
@@ -59,12 +36,7 @@ struct AlertTimeline: Encodable, Sendable {
             AlertHistoryEntry(kind: step.kind, actor: step.actor, reason: step.reason, at: step.at, state: step.state,
                               escalationLevel: step.escalationLevel?.name ?? "grid")
         }
-        workOrder = followUp.workOrder.map { order in
-            WorkOrder(status: order.status, externalRef: order.externalRef, category: order.category, deadlineAt: order.deadlineAt,
-                      createdAt: order.createdAt, updatedAt: order.updatedAt, supervisions: order.supervisions,
-                      nextSupervisionAt: order.nextSupervisionAt,
-                      updates: order.updates.map { WorkOrder.Update(status: $0.status, actor: $0.actor, note: $0.note, at: $0.at) })
-        }
+        workOrder = followUp.workOrder
         deliveries = followUp.deliveries.map { delivery in
             Delivery(target: delivery.target, kind: delivery.kind, state: delivery.state,
                      recipient: presenter.recipient(delivery.recipient, of: alert), attempts: delivery.attempts,

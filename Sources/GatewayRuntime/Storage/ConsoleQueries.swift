@@ -52,14 +52,28 @@ struct ConsoleQueries: Sendable {
         }
     }
 
-    struct WorkOrder: Sendable {
+    /// An alert's work order as the timeline shows it (nothing in it is personal).
+    struct WorkOrder: Encodable, Sendable {
+        struct Update: Encodable, Sendable {
+            var status, actor: String
+            var note: String?
+            var at: Int64
+        }
+
         var status: String
         var externalRef: String?
         var category: String
         var deadlineAt, createdAt, updatedAt: Int64
+        /// 督办: how many supervision notices were sent, and when the next is due.
         var supervisions: Int
         var nextSupervisionAt: Int64?
-        var updates: [(status: String, actor: String, note: String?, at: Int64)]
+        var updates: [Update]
+
+        enum CodingKeys: String, CodingKey {
+            case status, category, supervisions, updates
+            case externalRef = "external_ref", deadlineAt = "deadline_at", createdAt = "created_at", updatedAt = "updated_at"
+            case nextSupervisionAt = "next_supervision_at"
+        }
     }
 
     struct Delivery: Sendable {
@@ -81,7 +95,7 @@ struct ConsoleQueries: Sendable {
                 """, arguments: [alertID]) {
                 let updates = try Row.fetchAll(db, sql: "SELECT status, actor, note, at FROM work_order_updates WHERE alert_id = ? ORDER BY id",
                                                arguments: [alertID])
-                    .map { (status: $0["status"] as String, actor: $0["actor"] as String, note: $0["note"] as String?, at: $0["at"] as Int64) }
+                    .map { WorkOrder.Update(status: $0["status"], actor: $0["actor"], note: $0["note"], at: $0["at"]) }
                 order = WorkOrder(status: row["status"], externalRef: row["external_ref"], category: row["category"],
                                   deadlineAt: row["deadline_at"], createdAt: row["created_at"], updatedAt: row["updated_at"],
                                   supervisions: row["supervisions"], nextSupervisionAt: row["next_supervision_at"], updates: updates)
