@@ -64,8 +64,15 @@ struct YardstickBenchmark: AsyncParsableCommand {
         var results: [String: SubjectResult] = [:]
         for (name, command) in subjects {
             let database = directory.appendingPathComponent("\(name).sqlite").path
-            let arguments = command.dropFirst().map { $0 == "DB" ? database : $0 }
-            let pid = try ChildProcess.spawn(command[0], arguments, output: directory.appendingPathComponent("\(name).log").path)
+            var arguments = command.dropFirst().map { $0 == "DB" ? database : $0 }
+            var program = command[0]
+            // GATEWAYD_BENCH_CHILD_PREFIX="/usr/bin/perf record -e cpu-clock -g -o /tmp/perf.data" profiles gatewayd.
+            if name == "gatewayd", let prefix = ProcessInfo.processInfo.environment["GATEWAYD_BENCH_CHILD_PREFIX"]?
+                .split(separator: " ").map(String.init), let first = prefix.first {
+                arguments = Array(prefix.dropFirst()) + [program] + arguments
+                program = first
+            }
+            let pid = try ChildProcess.spawn(program, arguments, output: directory.appendingPathComponent("\(name).log").path)
             defer { ChildProcess.terminate(pid) }
             let stored = StoredCount(path: database)
             try await Self.waitUntilStoring(pid: pid, name: name, stored: stored, load: load, generator: &generator, times: &times,
