@@ -246,7 +246,7 @@ public struct IngestService: Service, CustomStringConvertible {
         for case let (_, .accepted(messages)) in decided {
             for message in messages {
                 if message.eventName == DeviceMessage.unknownVendorEvent { metrics.recordUnknownVendorCode(format: message.format) }
-                for problem in message.fieldProblems { metrics.recordFieldRejected(deviceID: message.deviceID, reason: problem.reason) }
+                for problem in message.fieldProblems { metrics.recordFieldRejected(reason: problem.reason) }
             }
         }
         if let suspicion = clockWatch.assess(now: clock()) {

@@ -11,6 +11,10 @@ public final class GatewayMetrics: Sendable {
     private let stored: Counter
     private let duplicates: Counter
     private let ruleEvaluation: DurationHistogram
+    /// Made once: `makeCounter` looks a label set up under the registry's lock, and adding a new one copies
+    /// the family's whole table — a label that grows with the fleet (a device id) made that quadratic.
+    private let rejectedByReason: [Rejection.Reason: Counter]
+    private let fieldsRejectedByReason: [Rejection.Reason: Counter]
 
     public init() {
         received = registry.makeCounter(descriptor: Self.name("ingest", "messages_received", "total", "MQTT messages received"))
@@ -22,23 +26,30 @@ public final class GatewayMetrics: Sendable {
             buckets: [.microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
                       .milliseconds(50), .milliseconds(100), .milliseconds(500)]
         )
-        for reason in Rejection.Reason.allCases { _ = rejectedCounter(reason) }
+        var rejected: [Rejection.Reason: Counter] = [:]
+        var fieldsRejected: [Rejection.Reason: Counter] = [:]
+        for reason in Rejection.Reason.allCases {
+            rejected[reason] = registry.makeCounter(
+                descriptor: Self.name("ingest", "messages_rejected", "total", "Messages rejected, by reason"),
+                labels: [("reason", reason.rawValue)])
+            fieldsRejected[reason] = registry.makeCounter(
+                descriptor: Self.name("ingest", "fields_rejected", "total",
+                                      "Fields taken out of otherwise valid readings, by reason (the device and field are in the event's field_problems)"),
+                labels: [("reason", reason.rawValue)])
+        }
+        rejectedByReason = rejected
+        fieldsRejectedByReason = fieldsRejected
     }
 
     static func name(_ subsystem: String, _ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "gatewayd", subsystem: subsystem, metricName: metric, unitName: unit, helpText: help)
     }
 
-    private func rejectedCounter(_ reason: Rejection.Reason) -> Counter {
-        registry.makeCounter(descriptor: Self.name("ingest", "messages_rejected", "total", "Messages rejected, by reason"),
-                             labels: [("reason", reason.rawValue)])
-    }
-
     func recordIngest(received: Int, stored: Int, duplicates: Int, rejected: [Rejection.Reason], ruleTime: Duration) {
         self.received.increment(by: Int64(received))
         self.stored.increment(by: Int64(stored))
         self.duplicates.increment(by: Int64(duplicates))
-        for reason in rejected { rejectedCounter(reason).increment() }
+        for reason in rejected { rejectedByReason[reason]?.increment() }
         ruleEvaluation.record(ruleTime)
     }
 
@@ -49,11 +60,10 @@ public final class GatewayMetrics: Sendable {
                              labels: [("format", format)]).increment()
     }
 
-    /// A field of a reading that was not kept (the rest of the reading was), by device and reason.
-    func recordFieldRejected(deviceID: String, reason: Rejection.Reason) {
-        registry.makeCounter(descriptor: Self.name("ingest", "fields_rejected", "total",
-                                                   "Fields taken out of otherwise valid readings, by device and reason"),
-                             labels: [("device", deviceID), ("reason", reason.rawValue)]).increment()
+    /// A field of a reading that was not kept (the rest of the reading was), by reason. Not by device: a label
+    /// per device would grow with the fleet (the event row names the device and the field).
+    func recordFieldRejected(reason: Rejection.Reason) {
+        fieldsRejectedByReason[reason]?.increment()
     }
 
     /// A batch write the database refused (disk full, locked, I/O error); the batch stays unacknowledged.
