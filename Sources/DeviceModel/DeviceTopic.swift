@@ -43,4 +43,20 @@ public struct DeviceTopic: Sendable, Hashable {
         }
         return alphanumeric(first) && bytes.allSatisfy { alphanumeric($0) || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E }
     }
+
+    /// Telemetry or status on a canonical topic: a routine reading, whose commit (and PUBACK) may wait a few
+    /// milliseconds to share a transaction with the readings after it. Events (a fall, an SOS, smoke), vendor
+    /// posts and anything malformed are not routine: they are committed without waiting. Only the topic's
+    /// bytes are looked at; the message is parsed and validated later as any other.
+    public static func isRoutineReading(_ topic: String) -> Bool {
+        var topic = topic
+        return topic.withUTF8 { bytes in
+            guard bytes.count > 8, bytes.starts(with: prefixSlash) else { return false }
+            return bytes.reversed().starts(with: telemetrySuffixReversed) || bytes.reversed().starts(with: statusSuffixReversed)
+        }
+    }
+
+    private static let prefixSlash = Array("devices/".utf8)
+    private static let telemetrySuffixReversed = Array("/telemetry".utf8.reversed())
+    private static let statusSuffixReversed = Array("/status".utf8.reversed())
 }

@@ -78,6 +78,7 @@ public final class Gateway: Sendable {
         options.presenceTopic = "gateway/\(registry.gatewayID)/status"
         options.maxBatchMessages = settings.batchSize
         options.batchLingerMilliseconds = settings.batchLingerMilliseconds
+        options.batchLingerMaxMilliseconds = settings.batchLingerMaxMilliseconds
         options.maxPayloadBytes = settings.policy.maxPayloadBytes
         let client = try MosquittoClient(options: options, inbox: inbox)
         mqtt = MQTTService(client: client, logger: logger)

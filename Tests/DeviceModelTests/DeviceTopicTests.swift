@@ -85,4 +85,14 @@ struct DeviceTopicTests {
         let rejection = #expect(throws: Rejection.self) { try DeviceTopic.parse("devices/c1/wb+1/bogus") }
         #expect(rejection?.reason == .badTopic)
     }
+
+    @Test("telemetry and status are routine readings whose commit may linger; everything else is committed at once")
+    func routineReadings() {
+        #expect(DeviceTopic.isRoutineReading("devices/c1/wb-1/telemetry"))
+        #expect(DeviceTopic.isRoutineReading("devices/c1/wb-1/status"))
+        for topic in ["devices/c1/wb-1/event", "devices/c1/wb-1/telemetryx", "/sys/a1/dev/thing/event/property/post",
+                      "devices/telemetry", "telemetry", "", "devices/c1/wb-1/Telemetry", "push/hikvision/cam-1"] {
+            #expect(!DeviceTopic.isRoutineReading(topic), "\(topic)")
+        }
+    }
 }

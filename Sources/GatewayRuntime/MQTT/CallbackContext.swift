@@ -11,7 +11,7 @@ import Synchronization
 /// Received messages are collected in ``received`` for the loop to hand over as one batch; a payload over
 /// ``maxPayloadBytes`` is cut here (its size kept) and becomes a `payload_too_large` dead letter.
 final class CallbackContext: Sendable {
-    let received = Mutex<(messages: [InboundMessage], bytes: Int)>(([], 0))
+    let received = Mutex(ReceivedBatch())
     let maxPayloadBytes: Int
     let events: AsyncStream<ConnectionEvent>.Continuation
     let subscriptions: [String]
@@ -37,15 +37,26 @@ final class CallbackContext: Sendable {
     /// How much of an oversized payload is kept (for its dead letter).
     static let oversizeKeptBytes = 4096
 
+    /// What the callbacks collected since the loop last took it.
+    struct ReceivedBatch {
+        var messages: [InboundMessage] = []
+        var bytes = 0
+        /// A message that is not a routine reading (``DeviceTopic/isRoutineReading(_:)``) is in the batch: it
+        /// is committed without lingering for more.
+        var urgent = false
+    }
+
     /// Takes what the callbacks collected since the last call.
     func takeReceived() -> [InboundMessage] {
         received.withLock { received in
-            defer { received = ([], 0) }
+            defer { received = ReceivedBatch() }
             return received.messages
         }
     }
 
-    var receivedCount: (messages: Int, bytes: Int) { received.withLock { ($0.messages.count, $0.bytes) } }
+    var receivedCount: (messages: Int, bytes: Int, urgent: Bool) {
+        received.withLock { ($0.messages.count, $0.bytes, $0.urgent) }
+    }
 
     static func from(_ obj: UnsafeMutableRawPointer?) -> CallbackContext? {
         obj.map { Unmanaged<CallbackContext>.fromOpaque($0).takeUnretainedValue() }
@@ -95,9 +106,11 @@ final class CallbackContext: Sendable {
             if size > context.maxPayloadBytes {
                 inbound.preRejected = Rejection(.payloadTooLarge, "payload is \(size) bytes (limit \(context.maxPayloadBytes))")
             }
+            let urgent = !DeviceTopic.isRoutineReading(topic)
             context.received.withLock { received in
                 received.messages.append(inbound)
                 received.bytes += kept + topic.utf8.count
+                if urgent { received.urgent = true }
             }
         }
         mosquitto_subscribe_callback_set(handle) { _, obj, mid, count, granted in

@@ -27,9 +27,13 @@ public struct MQTTOptions: Sendable {
     public var maxBatchMessages = 512
     /// … and about this many bytes of payload.
     public var maxBatchBytes = 4 << 20
-    /// How long a batch that is not full waits for more messages before it is committed (0: not at all).
-    /// A few milliseconds turn one commit per message into one per several at modest rates.
+    /// How long a batch of routine readings that is not full waits for the next message before it is
+    /// committed (0: not at all). A few milliseconds turn one commit per message into one per several at
+    /// modest rates. A batch holding anything else (an event, a vendor post) is committed without waiting.
     public var batchLingerMilliseconds: Int64 = 0
+    /// While messages keep coming within ``batchLingerMilliseconds`` of each other, a batch of routine
+    /// readings is held at most this long from its first message (never less than the gap itself).
+    public var batchLingerMaxMilliseconds: Int64 = 0
     /// Larger payloads are cut on arrival and dead-lettered as `payload_too_large`.
     public var maxPayloadBytes = 64 * 1024
 

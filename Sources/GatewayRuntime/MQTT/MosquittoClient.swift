@@ -208,8 +208,9 @@ public final class MosquittoClient: @unchecked Sendable {
                 }
                 if reconnectAttempt > 0, mosquitto_socket(handle) >= 0 { reconnectAttempt = 0 }
             }
-            if mosquitto_socket(handle) >= 0, mosquitto_want_write(handle) {
-                if let fatal = Self.fatal(mosquitto_loop_write(handle, 1)) { return fatal }
+            let writeSocket = mosquitto_socket(handle)
+            if writeSocket >= 0, mosquitto_want_write(handle) {
+                if let fatal = writeQueued(socket: writeSocket, corked: batch.count > 1) { return fatal }
             }
             if mosquitto_socket(handle) >= 0 {
                 if let fatal = Self.fatal(mosquitto_loop_misc(handle)) { return fatal }
@@ -226,27 +227,46 @@ public final class MosquittoClient: @unchecked Sendable {
             let before = context.receivedCount.messages
             let code = mosquitto_loop_read(handle, 1)
             if code != 0 { return Self.fatal(code) }
-            let (count, bytes) = context.receivedCount
+            let (count, bytes, _) = context.receivedCount
             if count == before || count >= options.maxBatchMessages || bytes >= options.maxBatchBytes { return nil }
             guard mosquitto_socket(handle) >= 0 else { return nil }
         }
     }
 
-    /// A batch smaller than the limit waits up to ``MQTTOptions/batchLingerMilliseconds`` for more: at a modest
-    /// rate, one commit (and one wake-up of the committer) for several messages instead of one each.
+    /// A batch of routine readings smaller than the limit waits for more: while the next message comes within
+    /// ``MQTTOptions/batchLingerMilliseconds``, up to ``MQTTOptions/batchLingerMaxMilliseconds`` from the
+    /// first. At a modest rate that is one commit (an fsync, a WAL write of every page touched) for several
+    /// messages instead of one each. A batch holding anything else — an event such as a fall — is committed at
+    /// once; so is one whose stream pauses (a broker that caps messages in flight waits for our PUBACKs).
     private func linger(_ socket: Int32, context: CallbackContext) -> String? {
-        guard options.batchLingerMilliseconds > 0, context.receivedCount.messages > 0 else { return nil }
-        let deadline = ContinuousClock.now + .milliseconds(options.batchLingerMilliseconds)
-        while context.receivedCount.messages < options.maxBatchMessages, context.receivedCount.bytes < options.maxBatchBytes,
-              mosquitto_socket(handle) >= 0 {
-            let remaining = deadline - ContinuousClock.now
+        guard options.batchLingerMilliseconds > 0 else { return nil }
+        let gap = Duration.milliseconds(options.batchLingerMilliseconds)
+        let deadline = ContinuousClock.now + .milliseconds(max(options.batchLingerMilliseconds, options.batchLingerMaxMilliseconds))
+        while true {
+            let received = context.receivedCount
+            guard received.messages > 0, !received.urgent, received.messages < options.maxBatchMessages,
+                  received.bytes < options.maxBatchBytes, mosquitto_socket(handle) >= 0 else { return nil }
+            let remaining = min(gap, deadline - ContinuousClock.now)
             guard remaining > .zero else { return nil }
             var probe = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             let millis = Int32(max(1, remaining.components.attoseconds / 1_000_000_000_000_000 + remaining.components.seconds * 1000))
             guard poll(&probe, 1, millis) > 0 else { return nil }
             if let fatal = readBatch(context: context) { return fatal }
         }
-        return nil
+    }
+
+    /// Writes what libmosquitto queued (a batch's PUBACKs, publications). Corked (`TCP_CORK`) while a batch's
+    /// PUBACKs go out, so that they leave in one segment rather than one each: libmosquitto writes every
+    /// packet with its own `write`, and on loopback each segment costs both ends a trip through the stack.
+    private func writeQueued(socket: Int32, corked: Bool) -> String? {
+        var on: Int32 = 1, off: Int32 = 0
+        let cork = corked && setsockopt(socket, Int32(IPPROTO_TCP), TCP_CORK, &on, socklen_t(MemoryLayout<Int32>.size)) == 0
+        let code = mosquitto_loop_write(handle, 1)
+        // Uncorking sends what is held. Only on the socket we corked: a failed write may have closed it.
+        if cork, mosquitto_socket(handle) == socket {
+            _ = setsockopt(socket, Int32(IPPROTO_TCP), TCP_CORK, &off, socklen_t(MemoryLayout<Int32>.size))
+        }
+        return Self.fatal(code)
     }
 
     private func waitForWake(milliseconds: Int32) {
