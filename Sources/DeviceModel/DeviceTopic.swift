@@ -51,8 +51,10 @@ public struct DeviceTopic: Sendable, Hashable {
     public static func isRoutineReading(_ topic: String) -> Bool {
         var topic = topic
         return topic.withUTF8 { bytes in
-            guard bytes.count > 8, bytes.starts(with: prefixSlash) else { return false }
-            return bytes.reversed().starts(with: telemetrySuffixReversed) || bytes.reversed().starts(with: statusSuffixReversed)
+            guard bytes.starts(with: prefixSlash) else { return false }
+            let tail = bytes.dropFirst(prefixSlash.count).reversed()
+            return tail.starts(with: telemetrySuffixReversed) && tail.count > telemetrySuffixReversed.count
+                || tail.starts(with: statusSuffixReversed) && tail.count > statusSuffixReversed.count
         }
     }
 

@@ -45,6 +45,18 @@ struct FaultTests {
         return (daemon, publisher)
     }
 
+    /// A PUBACK promises the event survives a power cut, not only a crash: the writer commits with
+    /// `synchronous = FULL` (GRDB's WAL set-up sets NORMAL on it after `prepareDatabase`, which once hid ours).
+    @Test func theWriterSyncsEveryCommitToDisk() throws {
+        let directory = try TemporaryDirectory.make(prefix: "synchronous")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let pool = try GatewayDatabase.open(path: directory.appendingPathComponent("gateway.sqlite").path)
+        let level = try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        #expect(level == 2, "PRAGMA synchronous is \(level.map(String.init) ?? "nil"), not FULL (2)")
+        let mode = try pool.writeWithoutTransaction { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+    }
+
     @Test func killMinus9UnderQoS1LoadLosesNothingAndStoresNothingTwice() async throws {
         let total = 8000
         try await withBroker { broker in
