@@ -351,6 +351,36 @@ public enum GatewayMigrations {
                 CREATE INDEX work_order_updates_by_alert ON work_order_updates (alert_id, status, at);
                 """)
         }
+        migrator.registerMigration("v13-state-without-rowid") { db in
+            // Every accepted message updates its device's row in device_state, and rule memory is written as
+            // it changes: keyed by text, each was two B-trees (the rowid table and the key's index), so two
+            // random pages dirtied — and written to the WAL at commit — per update. Keyed by the text itself
+            // (WITHOUT ROWID) it is one. One row per device or (rule, scope): small tables, quick to copy.
+            try db.execute(sql: """
+                CREATE TABLE device_state_v13 (
+                    device_id TEXT PRIMARY KEY,
+                    online INTEGER NOT NULL,
+                    status_ts INTEGER,
+                    last_ts INTEGER NOT NULL,
+                    first_seen_at INTEGER NOT NULL,
+                    last_seen_at INTEGER NOT NULL,
+                    status_changed_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO device_state_v13 SELECT device_id, online, status_ts, last_ts, first_seen_at, last_seen_at,
+                    status_changed_at FROM device_state;
+                DROP TABLE device_state;
+                ALTER TABLE device_state_v13 RENAME TO device_state;
+                CREATE TABLE rule_state_v13 (
+                    key TEXT PRIMARY KEY,
+                    rule TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    state TEXT NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO rule_state_v13 SELECT key, rule, scope, state FROM rule_state;
+                DROP TABLE rule_state;
+                ALTER TABLE rule_state_v13 RENAME TO rule_state;
+                """)
+        }
         return migrator
     }
 }

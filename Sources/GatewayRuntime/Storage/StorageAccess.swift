@@ -40,11 +40,17 @@ enum StorageAccess {
         .milliseconds(min(2000, 50 * attempt * attempt))
     }
 
-    /// Runs `body` in a transaction on `db` and commits (rolls back when it throws).
+    /// Runs `body` in a transaction on `db` and commits (rolls back when it throws, or when the commit fails).
+    /// BEGIN and COMMIT are cached statements: every ingest batch is one transaction, and GRDB's
+    /// `inTransaction` prepared both anew each time (a tenth of a batch's CPU at 1,000 msg/s).
     static func transaction(_ db: StorageConnection, _ body: () throws -> Void) throws {
-        try db.inTransaction {
+        try db.cachedStatement(sql: "BEGIN").execute()
+        do {
             try body()
-            return .commit
+            try db.cachedStatement(sql: "COMMIT").execute()
+        } catch {
+            if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+            throw error
         }
     }
 }
