@@ -15,18 +15,26 @@ public struct IngestStore: Sendable {
 
     /// Stores `message`; returns `false` when it was already stored (a redelivery).
     public func insert(_ message: DeviceMessage, receivedAt: Int64, in db: Database) throws -> Bool {
-        // Cached statements: the hot path neither re-parses nor re-authorizes SQL for every message.
-        try db.cachedStatement(sql: """
+        // A cached statement, bound directly (``HotStatement``): the hot path neither re-parses SQL nor boxes
+        // arguments for every message.
+        var insert = HotStatement(try db.cachedStatement(sql: """
                 INSERT INTO events (device_id, community, channel, ts, native_key, received_at, event, body, format,
                                     field_problems, clock_skew_ms)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (device_id, channel, ts, native_key) DO NOTHING
-                """).execute(arguments: [
-                message.deviceID, message.community, message.channel.rawValue, message.ts, message.nativeKey, receivedAt,
-                message.eventName, EventBody.json(message.body), message.format,
-                message.fieldProblems.isEmpty ? nil : EventBody.problems(message.fieldProblems), message.clockSkewMillis,
-            ])
-        guard db.changesCount > 0 else { return false }
+                """), in: db)
+        insert.bind(message.deviceID)
+        insert.bind(message.community)
+        insert.bind(message.channel.rawValue)
+        insert.bind(message.ts)
+        insert.bind(message.nativeKey)
+        insert.bind(receivedAt)
+        insert.bind(message.eventName)
+        insert.bind(EventBody.json(message.body))
+        insert.bind(message.format)
+        insert.bind(message.fieldProblems.isEmpty ? nil : EventBody.problems(message.fieldProblems))
+        insert.bind(message.clockSkewMillis)
+        guard try insert.run() > 0 else { return false }
         try updateDeviceState(for: message, receivedAt: receivedAt, in: db)
         return true
     }
@@ -65,7 +73,7 @@ public struct IngestStore: Sendable {
             online = true
             statusTS = nil
         }
-        try db.cachedStatement(sql: """
+        var upsert = HotStatement(try db.cachedStatement(sql: """
                 INSERT INTO device_state (device_id, online, status_ts, last_ts, first_seen_at, last_seen_at, status_changed_at)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)
                 ON CONFLICT (device_id) DO UPDATE SET
@@ -76,7 +84,13 @@ public struct IngestStore: Sendable {
                     status_ts = CASE WHEN ?3 IS NOT NULL AND (status_ts IS NULL OR ?3 >= status_ts) THEN ?3 ELSE status_ts END,
                     last_ts = MAX(last_ts, ?4),
                     last_seen_at = ?5
-                """).execute(arguments: [message.deviceID, online, statusTS, message.ts, receivedAt])
+                """), in: db)
+        upsert.bind(message.deviceID)
+        upsert.bind(online)
+        upsert.bind(statusTS)
+        upsert.bind(message.ts)
+        upsert.bind(receivedAt)
+        _ = try upsert.run()
     }
 }
 
