@@ -112,13 +112,18 @@ struct ConsoleQueries: Sendable {
         }
     }
 
+    /// Every channel, so that a device's events are found by time through the events' identity index
+    /// (device_id, channel, ts, native_key).
+    private static let allChannels = Channel.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+
     /// The snapshot pushed with the event that raised `alert` (or a later one of the same alert), if it is
     /// still kept: its content hash and type.
     func snapshot(of alert: Alert) throws -> (sha256: String, contentType: String)? {
         try StorageAccess.readNow(database) { db in
             guard let sha256 = try String.fetchOne(db, sql: """
                 SELECT json_extract(body, '$.snapshot.sha256') AS sha FROM events
-                WHERE device_id = ? AND ts BETWEEN ? AND ? AND sha IS NOT NULL ORDER BY ts DESC, id DESC LIMIT 1
+                WHERE device_id = ? AND channel IN (\(Self.allChannels)) AND ts BETWEEN ? AND ? AND sha IS NOT NULL
+                ORDER BY ts DESC, id DESC LIMIT 1
                 """, arguments: [alert.device, alert.sourceTS, max(alert.sourceTS, alert.lastSourceTS)]),
                 let type = try String.fetchOne(db, sql: "SELECT content_type FROM snapshots WHERE sha256 = ?", arguments: [sha256])
             else { return nil }

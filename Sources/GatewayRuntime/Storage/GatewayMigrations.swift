@@ -381,6 +381,14 @@ public enum GatewayMigrations {
                 ALTER TABLE rule_state_v13 RENAME TO rule_state;
                 """)
         }
+        migrator.registerMigration("v14-events-one-device-index") { db in
+            // An event was written to four B-trees: the table, its identity (device_id, channel, ts, native_key),
+            // by arrival (retention) and events_by_device (device_id, ts). The last two keyed by device are each a
+            // random page per message, written to the WAL at every commit. The identity index answers what
+            // events_by_device did: a device's events by time (with the channel, `IN` all channels) and its
+            // newest first (ids from the covering index, then the rows).
+            try db.execute(sql: "DROP INDEX IF EXISTS events_by_device")
+        }
         return migrator
     }
 }
