@@ -47,10 +47,12 @@ let package = Package(
         // A mosquitto broker on a free loopback port, for tests and benchmarks (never used by the daemon).
         .target(name: "LocalBroker", swiftSettings: swiftSettings),
         .target(name: "AlertRules", dependencies: ["DeviceModel"], swiftSettings: swiftSettings),
+        // A read buffer under libmosquitto's socket (three read(2) calls a packet otherwise); see its .c file.
+        .target(name: "CBufferedRead"),
         .target(
             name: "GatewayRuntime",
             dependencies: [
-                "CMosquitto", "CZlib", "DeviceModel", "AlertRules",
+                "CMosquitto", "CZlib", "CBufferedRead", "DeviceModel", "AlertRules",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

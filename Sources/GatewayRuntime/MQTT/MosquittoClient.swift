@@ -1,3 +1,4 @@
+internal import CBufferedRead
 internal import CMosquitto
 import Foundation
 import Synchronization
@@ -165,6 +166,10 @@ public final class MosquittoClient: @unchecked Sendable {
         let context = self.context.takeUnretainedValue()
         var reconnectAttempt: UInt32 = 0
         var stopDeadline: ContinuousClock.Instant?
+        // The socket whose reads this thread buffers (CBufferedRead): libmosquitto reads a packet in three
+        // read(2) calls; buffered, one call serves many packets.
+        var buffered: Int32 = -1
+        defer { gatewayd_read_buffer_detach(buffered) }
         while true {
             if stopping.load(ordering: .acquiring) {
                 let now = ContinuousClock.now
@@ -173,6 +178,10 @@ public final class MosquittoClient: @unchecked Sendable {
                 if let deadline = stopDeadline, now > deadline { return nil }
             }
             let socket = mosquitto_socket(handle)
+            if socket != buffered {
+                gatewayd_read_buffer_detach(buffered)
+                buffered = gatewayd_read_buffer_attach(socket) ? socket : -1
+            }
             if socket < 0 {
                 if stopping.load(ordering: .acquiring) { return nil }
                 let delay = reconnectAttempt == 0 ? 0 : min(options.reconnectDelayMaxSeconds,
@@ -192,8 +201,11 @@ public final class MosquittoClient: @unchecked Sendable {
                 pollfd(fd: socket, events: Int16(POLLIN) | (mosquitto_want_write(handle) ? Int16(POLLOUT) : 0), revents: 0),
                 pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
             ]
-            let ready = poll(&fds, 2, 1000)
+            // Bytes already in the read buffer are invisible to poll: look, but do not wait.
+            let pending = gatewayd_read_buffer_pending(socket) > 0
+            let ready = poll(&fds, 2, pending ? 0 : 1000)
             if ready < 0, errno != EINTR { return "poll: \(String(cString: strerror(errno)))" }
+            if pending { fds[0].revents |= Int16(POLLIN) }
             if fds[1].revents != 0 { drainWakePipe() }
             if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
                 if let fatal = readBatch(context: context) { return fatal }
@@ -248,9 +260,11 @@ public final class MosquittoClient: @unchecked Sendable {
                   received.bytes < options.maxBatchBytes, mosquitto_socket(handle) >= 0 else { return nil }
             let remaining = min(gap, deadline - ContinuousClock.now)
             guard remaining > .zero else { return nil }
-            var probe = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-            let millis = Int32(max(1, remaining.components.attoseconds / 1_000_000_000_000_000 + remaining.components.seconds * 1000))
-            guard poll(&probe, 1, millis) > 0 else { return nil }
+            if gatewayd_read_buffer_pending(socket) == 0 {
+                var probe = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+                let millis = Int32(max(1, remaining.components.attoseconds / 1_000_000_000_000_000 + remaining.components.seconds * 1000))
+                guard poll(&probe, 1, millis) > 0 else { return nil }
+            }
             if let fatal = readBatch(context: context) { return fatal }
         }
     }
