@@ -4,7 +4,7 @@ public struct DeviceRegistry: Sendable {
     public var gatewayID: String
     public private(set) var communities: [String: Community]
     public private(set) var installers: [String: Installer]
-    public private(set) var residents: [String: Resident]
+    public private(set) var residents: ResidentTable
     public private(set) var devices: DeviceTable
     /// Thing-model mappings of the vendor products devices are bound to.
     public private(set) var products: ProductCatalog
@@ -14,9 +14,10 @@ public struct DeviceRegistry: Sendable {
     /// Vendor topic key (``VendorBinding/topicKey``) → device id.
     private var bindings: [String: String] = [:]
 
+    /// A registry from tables already built (``FleetValidator`` fills them entry by entry): taken as they are, not copied.
     init(
-        gatewayID: String, communities: [Community], installers: [Installer], residents: [Resident],
-        devices: [Device], products: ProductCatalog = ProductCatalog(),
+        gatewayID: String, communities: [Community], installers: [Installer], residents: ResidentTable,
+        devices: DeviceTable, products: ProductCatalog = ProductCatalog(),
         analyticsTypes: [String: HikvisionCodeTable.AnalyticsType] = [:]
     ) {
         self.products = products
@@ -24,9 +25,9 @@ public struct DeviceRegistry: Sendable {
         self.gatewayID = gatewayID
         self.communities = Dictionary(communities.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.installers = Dictionary(installers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        self.residents = Dictionary(residents.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        self.devices = DeviceTable(devices)
-        for device in self.devices.values { if let binding = device.binding { bindings[binding.topicKey] = device.id } }
+        self.residents = residents
+        self.devices = devices
+        for device in devices.values { if let binding = device.binding { bindings[binding.topicKey] = device.id } }
     }
 
     public func device(_ id: String) -> Device? { devices[id] }

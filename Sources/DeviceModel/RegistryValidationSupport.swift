@@ -1,41 +1,12 @@
 import Foundation
 
-// Helpers of RegistryValidator: the id and phone-number checks it reports through, and the context of
-// a validation in progress.
+// Helpers of RegistryValidator: the id and phone-number checks it reports through (the references a
+// validation checks against are ``RegistryContext``).
 
 /// The shape of a stored secret hash: SHA-256 as 64 lowercase hex digits.
 public enum APISecretHash {
     public static func isValid(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
-    }
-}
-
-/// What a device's references are checked against: the ids in a registry (or in the drafts of one).
-struct RegistryContext {
-    var communityGrids: [String: Set<String>] = [:]
-    var installers: Set<String> = []
-    /// Resident id → the community the resident lives in (`nil` when the record does not say).
-    var residentCommunities: [String: String?] = [:]
-    /// Mapped vendor products and the device type each is for.
-    var products: [ProductKey: DeviceType] = [:]
-
-    init(_ draft: RegistryDraft, products: [ProductMapping]) {
-        self.products = Dictionary(products.map { ($0.key, $0.deviceType) }, uniquingKeysWith: { first, _ in first })
-        for community in draft.communities {
-            guard let id = community.id else { continue }
-            communityGrids[id, default: []].formUnion(community.grids.compactMap(\.code))
-        }
-        installers = Set(draft.installers.compactMap(\.id))
-        for resident in draft.residents {
-            if let id = resident.id { residentCommunities[id] = .some(resident.community) }
-        }
-    }
-
-    init(_ registry: DeviceRegistry) {
-        communityGrids = registry.communities.mapValues { Set($0.grids.map(\.code)) }
-        installers = Set(registry.installers.keys)
-        residentCommunities = registry.residents.mapValues { .some($0.community) }
-        products = registry.products.products.mapValues(\.deviceType)
     }
 }
 
@@ -56,6 +27,8 @@ struct IssueList {
             }
         }
     }
+
+    mutating func append(contentsOf other: [ValidationIssue]) { issues.append(contentsOf: other) }
 
     mutating func add(_ origins: FieldOrigins, _ path: String, _ field: String?, _ message: String) {
         let fullPath = field.map { "\(path).\($0)" } ?? path

@@ -1,11 +1,23 @@
 /// Validates drafts into a ``DeviceRegistry``. Every issue is collected with the location of the value
 /// at fault, so `gatewayd check` reports a whole file at once and the HTTP API answers with the same
-/// messages for the same mistakes.
+/// messages for the same mistakes. Residents and devices go through a ``FleetValidator``, one at a time (a file
+/// reader hands them over as it reads them and keeps no drafts).
 public struct RegistryValidator: Sendable {
     public init() {}
 
     /// Validates a whole registry.
     public func validate(_ draft: RegistryDraft) throws(ValidationFailure) -> DeviceRegistry {
+        var fleet = FleetValidator(context: RegistryContext(site: draft))
+        for resident in draft.residents { fleet.add(resident) }
+        for device in draft.devices { fleet.add(device) }
+        return try validate(site: draft, fleet: fleet)
+    }
+
+    /// Validates the site sections of `site` (gateway, communities, installers, vendor products, analytics types)
+    /// and completes the registry with the residents and devices `fleet` validated as they were read (those of
+    /// `site` are not looked at). A fleet validated without a context has its references checked here, on its
+    /// finished records: their issues carry no location (read the file again with positions to say where).
+    public func validate(site draft: RegistryDraft, fleet: consuming FleetValidator) throws(ValidationFailure) -> DeviceRegistry {
         var issues = IssueList()
         let gatewayID = issues.identifier(draft.gatewayID, origins: draft.gatewayOrigins, path: "gateway", field: "id")
 
@@ -46,51 +58,12 @@ public struct RegistryValidator: Sendable {
         let products = ProductMappingValidator().validate(draft.products, issues: &issues)
         let analyticsTypes = validateAnalyticsTypes(draft.isapiEventTypes, issues: &issues)
 
-        // References are checked against every record that was written, valid or not, so that one bad
-        // resident does not also fail each device that names it.
-        let context = RegistryContext(draft, products: products)
-        var residents: [Resident] = []
-        var residentIDs = Set<String>()
-        for (index, residentDraft) in draft.residents.enumerated() {
-            let path = "residents[\(index)]"
-            guard let resident = validateResident(residentDraft, path: path, context: context, issues: &issues)
-            else { continue }
-            if !residentIDs.insert(resident.id).inserted {
-                issues.add(residentDraft.origins, path, "id", "duplicate resident id \"\(resident.id)\"")
-            } else {
-                residents.append(resident)
-            }
+        if !fleet.checkedReferences {
+            fleet.checkReferences(RegistryContext(communities: communities, installers: installers, products: products,
+                                                  residents: fleet.residents))
         }
-
-        var devices: [Device] = []
-        var deviceIDs = Set<String>()
-        var serials: [String: String] = [:]
-        var bindings: [String: String] = [:]
-        for (index, deviceDraft) in draft.devices.enumerated() {
-            let path = "devices[\(index)]"
-            if let id = deviceDraft.id, !deviceIDs.insert(id).inserted {
-                issues.add(deviceDraft.origins, path, "id", "duplicate device id \"\(id)\"")
-                continue
-            }
-            guard let device = validateDevice(deviceDraft, path: path, context: context, issues: &issues) else { continue }
-            let serialKey = "\(device.vendor.lowercased())/\(device.serial)"
-            if let other = serials[serialKey] {
-                issues.add(deviceDraft.origins, path, "serial",
-                           "serial \"\(device.serial)\" of vendor \"\(device.vendor)\" is already registered as device \"\(other)\"")
-            } else {
-                serials[serialKey] = device.id
-            }
-            if let binding = device.binding {
-                if let other = bindings[binding.topicKey] {
-                    issues.add(deviceDraft.origins, path, "binding.name",
-                               "\(binding.vendorProtocol.rawValue) identity \"\(binding.name)\" is already bound to device \"\(other)\"")
-                } else {
-                    bindings[binding.topicKey] = device.id
-                }
-            }
-            devices.append(device)
-        }
-
+        let (residents, devices, fleetIssues) = fleet.finish()
+        issues.append(contentsOf: fleetIssues)
         guard issues.isEmpty, let gatewayID else {
             throw ValidationFailure(issues: issues.sorted)
         }
@@ -158,15 +131,13 @@ public struct RegistryValidator: Sendable {
         return Installer(id: id, name: name, phone: phone)
     }
 
-    private func validateResident(
-        _ draft: ResidentDraft, path: String, context: RegistryContext, issues: inout IssueList
+    func validateResident(
+        _ draft: ResidentDraft, path: String, context: RegistryContext?, issues: inout IssueList
     ) -> Resident? {
         let id = issues.identifier(draft.id, origins: draft.origins, path: path, field: "id")
         let name = issues.required(draft.name, draft.origins, path, "name")
         let community = issues.required(draft.community, draft.origins, path, "community")
-        if let community, context.communityGrids[community] == nil {
-            issues.add(draft.origins, path, "community", "unknown community \"\(community)\"")
-        }
+        context?.checkCommunity(community, draft.origins, path, issues: &issues)
         let building = issues.required(draft.building, draft.origins, path, "building")
         let room = issues.required(draft.room, draft.origins, path, "room")
         var livesAlone = false
@@ -226,7 +197,7 @@ public struct RegistryValidator: Sendable {
     }
 
     func validateDevice(
-        _ draft: DeviceDraft, path: String, context: RegistryContext, issues: inout IssueList
+        _ draft: DeviceDraft, path: String, context: RegistryContext?, issues: inout IssueList
     ) -> Device? {
         let before = issues.count
         let id = issues.identifier(draft.id, origins: draft.origins, path: path, field: "id")
@@ -241,21 +212,13 @@ public struct RegistryValidator: Sendable {
             }
         }
         let communityID = issues.required(draft.community, draft.origins, path, "community")
-        let grids = communityID.flatMap { context.communityGrids[$0] }
-        if let communityID, grids == nil {
-            issues.add(draft.origins, path, "community", "unknown community \"\(communityID)\"")
-        }
         let grid = issues.required(draft.grid, draft.origins, path, "grid")
-        if let grid, let communityID, let grids, !grids.contains(grid) {
-            issues.add(draft.origins, path, "grid", "grid \"\(grid)\" is not a grid of community \"\(communityID)\"")
-        }
+        context?.checkPlace(community: communityID, grid: grid, draft.origins, path, issues: &issues)
         let vendor = issues.required(draft.vendor, draft.origins, path, "vendor")
         let model = issues.required(draft.model, draft.origins, path, "model")
         let serial = issues.required(draft.serial, draft.origins, path, "serial")
         let installer = issues.required(draft.installer, draft.origins, path, "installer")
-        if let installer, !context.installers.contains(installer) {
-            issues.add(draft.origins, path, "installer", "unknown installer \"\(installer)\"")
-        }
+        context?.checkInstaller(installer, draft.origins, path, issues: &issues)
         var state = CommissioningState.registered
         if let text = draft.state {
             if let value = CommissioningState(rawValue: text) { state = value } else {
@@ -265,14 +228,7 @@ public struct RegistryValidator: Sendable {
         }
         if let type, type.watchesResident {
             if let residentID = draft.resident {
-                if let residentCommunity = context.residentCommunities[residentID] {
-                    if let communityID, let residentCommunity, residentCommunity != communityID {
-                        issues.add(draft.origins, path, "resident",
-                                   "resident \"\(residentID)\" lives in community \"\(residentCommunity)\", not \"\(communityID)\"")
-                    }
-                } else {
-                    issues.add(draft.origins, path, "resident", "unknown resident \"\(residentID)\"")
-                }
+                context?.checkResident(residentID, community: communityID, draft.origins, path, issues: &issues)
             } else {
                 issues.add(draft.origins, path, "resident", "a \(type.rawValue) watches a resident: add `resident: <resident id>`")
             }
@@ -334,7 +290,7 @@ public struct RegistryValidator: Sendable {
     }
 
     private func validateBinding(
-        _ draft: BindingDraft?, type: DeviceType?, draft device: DeviceDraft, path: String, context: RegistryContext,
+        _ draft: BindingDraft?, type: DeviceType?, draft device: DeviceDraft, path: String, context: RegistryContext?,
         issues: inout IssueList
     ) -> VendorBinding? {
         guard let draft else { return nil }
@@ -346,14 +302,8 @@ public struct RegistryValidator: Sendable {
         let product = issues.vendorName(draft.product, origins, bindingPath, "product")
         let name = issues.vendorName(draft.name, origins, bindingPath, "name")
         guard let vendorProtocol, let product, let name else { return nil }
-        guard let productType = context.products[ProductKey(vendorProtocol: vendorProtocol, product: product)] else {
-            issues.add(origins, bindingPath, "product",
-                       "no \(vendorProtocol.rawValue) product \"\(product)\" in `vendor_products`: add its thing-model mapping")
-            return nil
-        }
-        if let type, productType != type {
-            issues.add(origins, bindingPath, "product",
-                       "product \"\(product)\" is mapped for \(productType.rawValue) devices, not \(type.rawValue)")
+        if let context, !context.checkProduct(ProductKey(vendorProtocol: vendorProtocol, product: product), type: type, origins,
+                                              bindingPath, issues: &issues) {
             return nil
         }
         return VendorBinding(vendorProtocol: vendorProtocol, product: product, name: name)

@@ -130,7 +130,7 @@ struct Run: AsyncParsableCommand {
         // A SIGHUP before the reload handler is in place (start-up) must not end the daemon.
         signal(SIGHUP, SIG_IGN)
         let configPath = config ?? environment["GATEWAYD_CONFIG"] ?? "devices.yaml"
-        let configuration: GatewayConfiguration
+        var configuration: GatewayConfiguration?
         do {
             configuration = try RegistryLoader.loadConfiguration(path: configPath)
         } catch {
@@ -178,7 +178,8 @@ struct Run: AsyncParsableCommand {
                 }
                 settings.snapshotRetentionSeconds = seconds
             }
-            let gateway = try Gateway(settings: settings, configuration: configuration, logger: logger)
+            // Handed over, not kept here for as long as the gateway runs: a reload lets the first configuration go.
+            let gateway = try Gateway(settings: settings, configuration: configuration.take()!, logger: logger)
             try await gateway.run()
         } catch let error as SettingError {
             printError("gatewayd: error: \(error)")

@@ -138,6 +138,66 @@ import Testing
         #expect(empty?.issues.contains { $0.message == "no file matches \"fleet/*.yaml\"" } == true)
     }
 
+    /// Residents and devices are validated as they are read; what they name may come later in the file (the
+    /// residents after the devices, `communities` and `vendor_products` last).
+    static let entriesBeforeTheirReferences = """
+        devices:
+          - {id: d1, type: wristband, community: c1, grid: "330106005001", building: "1", vendor: V, model: M, serial: S1, installer: inst, resident: r2}
+          - {id: d2, type: wristband, community: c1, grid: "330106005001", building: "1", vendor: V, model: M, serial: S2, installer: inst, resident: r9}
+          - {id: d1, type: smoke_sensor, community: c1, grid: "330106005001", zone: z, vendor: V, model: M, serial: S3, installer: inst}
+          - {id: d4, type: smoke_sensor, community: c1, grid: "330106005001", zone: z, vendor: v, model: M, serial: S1, installer: inst}
+          - {id: d5, type: wristband, community: c1, grid: "330106005001", building: "1", vendor: V, model: M, serial: S5, installer: inst, resident: r2, binding: {protocol: alink, product: a1Band, name: DN1}}
+          - {id: d6, type: smoke_sensor, community: c9, grid: "330106005001", zone: z, vendor: V, model: M, serial: S6, installer: inst}
+        residents:
+          - {id: r2, name: 张三, community: c1, building: "1", room: "101", relatives: [{name: 李四, relation: 儿子, phone: "13800138000"}]}
+          - {id: r2, name: 王五, community: c1, building: "1", room: "102", relatives: [{name: 赵六, relation: 女儿, phone: "13800138001"}]}
+        gateway: {id: gw-1}
+        communities:
+          - {id: c1, name: 社区, address: 地址, grids: [{code: "330106005001", name: 网格}]}
+        installers: [{id: inst, name: 王}]
+        vendor_products:
+          - {protocol: alink, product: a1Band, device_type: wristband, properties: {HeartRate: heart_rate}, events: {FallAlarm: fall_detected}}
+        """
+
+    @Test func entriesValidatedAsTheyAreReadStillSayWhere() throws {
+        let error = #expect(throws: ConfigFileError.self) {
+            try RegistryLoader.parse(Self.entriesBeforeTheirReferences, file: "fleet.yaml")
+        }
+        #expect(error?.issues.map(\.description) == [
+            "fleet.yaml:3:143: error: devices[1].resident: unknown resident \"r9\"",
+            "fleet.yaml:4:10: error: devices[2].id: duplicate device id \"d1\"",
+            "fleet.yaml:5:109: error: devices[3].serial: serial \"S1\" of vendor \"v\" is already registered as device \"d1\"",
+            "fleet.yaml:7:45: error: devices[5].community: unknown community \"c9\"",
+            "fleet.yaml:10:10: error: residents[1].id: duplicate resident id \"r2\"",
+        ])
+        // From a file (read from disk as the parser asks), the same.
+        let directory = try TemporaryDirectory.make(prefix: "fleet")
+        let path = directory.appendingPathComponent("fleet.yaml").path
+        try Self.entriesBeforeTheirReferences.write(toFile: path, atomically: true, encoding: .utf8)
+        let fromFile = #expect(throws: ConfigFileError.self) { try RegistryLoader.loadConfiguration(path: path) }
+        #expect(fromFile?.issues.map(\.description) == error?.issues.map { $0.description.replacingOccurrences(of: "fleet.yaml", with: path) })
+    }
+
+    @Test func entriesMayNameWhatIsWrittenAfterThem() throws {
+        let lines = Self.entriesBeforeTheirReferences.split(separator: "\n", omittingEmptySubsequences: false)
+        let valid = lines.enumerated().filter { ![2, 3, 4, 6, 9].contains($0.offset) }.map(\.element).joined(separator: "\n")
+        let registry = try RegistryLoader.parse(valid, file: "fleet.yaml")
+        #expect(registry.devices.keys == ["d1", "d5"])
+        #expect(registry.device("d1")?.resident == "r2")
+        #expect(registry.device("d5")?.binding?.product == "a1Band")
+        #expect(registry.resident("r2")?.relatives.first?.phone == "13800138000")
+    }
+
+    @Test func aFileThatIsNotUTF8OrNotAFileIsUnreadable() throws {
+        let directory = try TemporaryDirectory.make(prefix: "unreadable")
+        let path = directory.appendingPathComponent("devices.yaml").path
+        try Data("gateway: {id: gw-1}\nresidents:\n  - {id: r".utf8 + [0xFF] + Data("}\n".utf8)).write(to: URL(fileURLWithPath: path))
+        let notText = #expect(throws: ConfigFileError.self) { try RegistryLoader.loadConfiguration(path: path) }
+        #expect(notText?.description == "\(path): error: file is not UTF-8 text")
+        let notAFile = #expect(throws: ConfigFileError.self) { try RegistryLoader.loadConfiguration(path: directory.path) }
+        #expect(notAFile?.description == "\(directory.path): error: cannot read the file (permissions, or not a regular file)")
+    }
+
     @Test func aYAMLSyntaxErrorSaysWhere() {
         let error = #expect(throws: ConfigFileError.self) {
             try RegistryLoader.parse("gateway:\n  id: [gw\ndevices: []\n", file: "broken.yaml")

@@ -22,10 +22,11 @@ public enum FleetFileReader {
             return ([], [ValidationIssue(location: start, path: "", message: "the file is not UTF-8 text")])
         }
         var issues: [ValidationIssue] = []
-        var residents: [ResidentDraft] = [], devices: [DeviceDraft] = []
+        var devices: [DeviceDraft] = []
         do {
-            guard let root = try RegistryLoader.readDocument(text, file: file, positions: true, issues: &issues,
-                                                              residents: &residents, devices: &devices) else {
+            guard let root = try RegistryLoader.readDocument(.text(text), file: file, positions: true, issues: &issues, entries: { entry in
+                if case let .device(device) = entry { devices.append(device) }
+            }) else {
                 return ([], [ValidationIssue(location: start, path: "", message: "the file is empty: expected a `devices:` list")])
             }
             if let fleet = YAMLRecord(root, file: file, path: "", allowedKeys: ["residents", "devices"], issues: &issues) {

@@ -1,6 +1,9 @@
 import AlertRules
 import DeviceModel
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads `devices.yaml` into a validated ``DeviceRegistry``.
 ///
@@ -28,35 +31,57 @@ public enum RegistryLoader {
     /// Reads registry and rules. See ``RuleBookLoader`` for the `settings`, `rules`, `overrides` and
     /// `silences` sections.
     public static func loadConfiguration(path: String) throws(ConfigFileError) -> GatewayConfiguration {
-        try parseConfiguration({ () throws(ConfigFileError) -> String in try read(path: path) }, file: path)
+        try parseConfiguration(.file(path), file: path)
     }
 
     public static func parseConfiguration(_ text: String, file: String) throws(ConfigFileError) -> GatewayConfiguration {
-        try parseConfiguration({ () throws(ConfigFileError) -> String in text }, file: file)
+        try parseConfiguration(.text(text), file: file)
     }
 
-    /// A valid file needs no positions: the first reading keeps none for the (many) residents and devices, and the
-    /// text is let go once read. Only when something is wrong is the file read again with every field's
-    /// file:line:column, to say where.
-    private static func parseConfiguration(_ source: () throws(ConfigFileError) -> String, file: String) throws(ConfigFileError)
-        -> GatewayConfiguration {
+    /// Where a configuration is read from: text in memory, or a file read as the parser needs it (never held whole).
+    enum Source {
+        case text(String)
+        case file(String)
+    }
+
+    /// One entry of a `residents` or `devices` list, as it is read.
+    enum FleetEntry {
+        case resident(ResidentDraft)
+        case device(DeviceDraft)
+    }
+
+    /// A valid file is read once: each resident and device is validated as it is read and only the finished record
+    /// kept (``FleetValidator``), without positions, and their references (which may name what comes later in the
+    /// file) are checked once all is read. Only when something is wrong is the file read again — first for what its
+    /// entries may refer to, then with every field's file:line:column, each entry checked as it is read — to say where.
+    private static func parseConfiguration(_ source: Source, file: String) throws(ConfigFileError) -> GatewayConfiguration {
         do {
-            return try parseConfiguration(source, file: file, positions: false)
+            var fleet = FleetValidator()
+            let site = try readSite(source, file: file, positions: false) { fleet.add($0) }
+            return try configuration(site, fleet: fleet)
         } catch {
-            return try parseConfiguration(source, file: file, positions: true)
+            var context = RegistryContext()
+            let referenced = try readSite(source, file: file, positions: false) { entry in
+                if case let .resident(resident) = entry { context.note(resident) }
+            }
+            context.note(site: referenced.registry)
+            var fleet = FleetValidator(context: context)
+            let site = try readSite(source, file: file, positions: true) { fleet.add($0) }
+            return try configuration(site, fleet: fleet)
         }
     }
 
-    private static func parseConfiguration(_ source: () throws(ConfigFileError) -> String, file: String, positions: Bool)
-        throws(ConfigFileError) -> GatewayConfiguration {
-        let (draft, top, structuralIssues) = try draft(from: try source(), file: file, positions: positions)
-        var issues = structuralIssues
+    /// The configuration of a site read with its fleet validated: every issue, or none and the configuration.
+    private static func configuration(_ site: (registry: RegistryDraft, top: YAMLRecord, issues: [ValidationIssue]),
+                                      fleet: consuming FleetValidator) throws(ConfigFileError) -> GatewayConfiguration {
+        var issues = site.issues
         var registry: DeviceRegistry?
         do {
-            registry = try RegistryValidator().validate(draft)
+            registry = try RegistryValidator().validate(site: site.registry, fleet: fleet)
         } catch {
             issues += error.issues
         }
+        let top = site.top
         let (ruleBook, silences, retention) = RuleBookLoader.read(top, registry: registry, issues: &issues)
         let (forwarding, tokens) = ForwardingLoader.read(top, ruleBook: ruleBook, issues: &issues)
         let (roster, dutyIssues) = DutyRosterValidator().validate(
@@ -68,52 +93,43 @@ public enum RegistryLoader {
     }
 
     public static func load(path: String) throws(ConfigFileError) -> DeviceRegistry {
-        try parseConfiguration(try read(path: path), file: path).registry
-    }
-
-    private static func read(path: String) throws(ConfigFileError) -> String {
-        let text: String
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            guard let decoded = String(data: data, encoding: .utf8) else {
-                throw ConfigFileError.unreadable(file: path, reason: "file is not UTF-8 text")
-            }
-            text = decoded
-        } catch let error as ConfigFileError {
-            throw error
-        } catch {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw ConfigFileError.unreadable(file: path, reason: exists ? "cannot read the file (permissions, or not a regular file)" : "no such file")
-        }
-        return text
+        try loadConfiguration(path: path).registry
     }
 
     public static func parse(_ text: String, file: String) throws(ConfigFileError) -> DeviceRegistry {
         try parseConfiguration(text, file: file).registry
     }
 
-    /// The YAML turned into drafts, with structural issues (unknown keys, wrong shapes) found on the way.
-    /// `positions: false` drops the field positions of residents and devices as soon as each is read (memory at
-    /// 100,000 devices); their diagnostics then name the path only.
-    static func draft(from text: String, file: String, positions: Bool = true) throws(ConfigFileError)
-        -> (registry: RegistryDraft, top: YAMLRecord, issues: [ValidationIssue]) {
+    /// Opens the file at `path` for `body`; closed after it. (A directory opens, but reading it fails: the reader says so.)
+    private static func withFile<T>(_ path: String, _ body: (UnsafeMutablePointer<FILE>) throws(ConfigFileError) -> T)
+        throws(ConfigFileError) -> T {
+        guard let stream = fopen(path, "r") else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw ConfigFileError.unreadable(file: path, reason: exists ? "cannot read the file (permissions, or not a regular file)" : "no such file")
+        }
+        defer { fclose(stream) }
+        return try body(stream)
+    }
+
+    /// The site configuration (everything but the residents and devices, which go to `entries` as they are read — those
+    /// of included files too), with the structural issues (unknown keys, wrong shapes) found on the way.
+    /// `positions: false` drops the field positions of residents and devices (they are validated without them, and
+    /// their diagnostics then name the path only).
+    static func readSite(_ source: Source, file: String, positions: Bool = true, entries: (FleetEntry) -> Void)
+        throws(ConfigFileError) -> (registry: RegistryDraft, top: YAMLRecord, issues: [ValidationIssue]) {
         // libyaml's event stream, not a whole-document tree: the entries of `residents` and `devices` (100,000 in
         // a district) are read one at a time. No implicit typing either — every value is text until a validator
         // gives it meaning.
         var issues: [ValidationIssue] = []
-        var streamedResidents: [ResidentDraft] = [], streamedDevices: [DeviceDraft] = []
-        guard let root = try readDocument(text, file: file, positions: positions, issues: &issues,
-                                          residents: &streamedResidents, devices: &streamedDevices) else {
+        guard let root = try readDocument(source, file: file, positions: positions, issues: &issues, entries: entries) else {
             throw ConfigFileError.invalid([ValidationIssue(location: SourceLocation(file: file, line: 1, column: 1),
                                                            path: "", message: "the file is empty")])
         }
         var draft = RegistryDraft()
-        draft.residents = streamedResidents
-        draft.devices = streamedDevices
         guard let top = YAMLRecord(root, file: file, path: "", allowedKeys: ["gateway", "communities", "installers", "residents", "devices", "settings", "rules", "overrides", "silences", "forwarding", "api_tokens", "vendor_products", "isapi_event_types", "duty", "include"], issues: &issues) else {
             throw ConfigFileError.invalid(issues)
         }
-        try readIncludes(top, file: file, positions: positions, into: &draft, issues: &issues)
+        try readIncludes(top, file: file, positions: positions, issues: &issues, entries: entries)
         draft.origins = top.origins
         if let gatewayNode = top.values["gateway"],
            let gateway = YAMLRecord(gatewayNode, file: file, path: "gateway", allowedKeys: ["id"], issues: &issues) {
@@ -138,16 +154,9 @@ public enum RegistryLoader {
             installer.origins = record.origins
             draft.installers.append(installer)
         }
-        for (index, node) in top.sequence("residents", issues: &issues).enumerated() {
-            if let resident = readResident(node, file: file, path: "residents[\(index)]", issues: &issues) {
-                draft.residents.append(resident)
-            }
-        }
-        for (index, node) in top.sequence("devices", issues: &issues).enumerated() {
-            if let device = readDevice(node, file: file, path: "devices[\(index)]", issues: &issues) {
-                draft.devices.append(device)
-            }
-        }
+        // `residents` and `devices` were streamed: here they are empty lists, checked for their shape only.
+        _ = top.sequence("residents", issues: &issues)
+        _ = top.sequence("devices", issues: &issues)
         draft.products = VendorProductReader.read(top, file: file, issues: &issues)
         draft.isapiEventTypes = VendorProductReader.readAnalyticsTypes(top, file: file, issues: &issues)
         return (draft, top, issues)
@@ -174,38 +183,67 @@ public enum RegistryLoader {
         return community
     }
 
-    /// Reads one document, the entries of its `residents` and `devices` one at a time into `residents`/`devices`.
-    static func readDocument(_ text: String, file: String, positions: Bool, issues: inout [ValidationIssue],
-                                     residents: inout [ResidentDraft], devices: inout [DeviceDraft]) throws(ConfigFileError) -> ConfigNode? {
+    /// Reads one document, the entries of its `residents` and `devices` handed to `entries` one at a time.
+    static func readDocument(_ source: Source, file: String, positions: Bool, issues: inout [ValidationIssue],
+                             entries: (FleetEntry) -> Void) throws(ConfigFileError) -> ConfigNode? {
         do {
-            return try YAMLEventReader.withReader(text: text, file: file) { reader in
-                try reader.read(streaming: ["residents", "devices"], visit: { key, index, node in
-                    if key == "residents" {
-                        if var resident = readResident(node, file: file, path: "residents[\(index)]", issues: &issues) {
-                            if !positions {
-                                resident.origins = FieldOrigins()
-                                for relative in resident.relatives.indices { resident.relatives[relative].origins = FieldOrigins() }
-                            }
-                            residents.append(resident)
+            switch source {
+            case let .text(text):
+                return try YAMLEventReader.withReader(text: text, file: file) { reader in
+                    try read(reader, file: file, positions: positions, issues: &issues, entries: entries)
+                }
+            case let .file(path):
+                return try withFile(path) { stream throws(ConfigFileError) in
+                    do {
+                        return try YAMLEventReader.withReader(stream: stream, file: file) { reader in
+                            try read(reader, file: file, positions: positions, issues: &issues, entries: entries)
                         }
-                    } else if var device = readDevice(node, file: file, path: "devices[\(index)]", issues: &issues) {
-                        if !positions { device.origins = FieldOrigins() }
-                        devices.append(device)
+                    } catch {
+                        throw fileError(error, file: file)
                     }
-                })
+                }
             }
-        } catch let error as YAMLEventReader.SyntaxError {
-            throw ConfigFileError.syntax(error.location, "invalid YAML: \(error.message)")
+        } catch let error as ConfigFileError {
+            throw error
         } catch {
-            throw ConfigFileError.syntax(SourceLocation(file: file, line: 1, column: 1), "not valid YAML")
+            throw fileError(error, file: file)
+        }
+    }
+
+    private static func read(_ reader: YAMLEventReader, file: String, positions: Bool, issues: inout [ValidationIssue],
+                             entries: (FleetEntry) -> Void) throws(YAMLEventReader.SyntaxError) -> ConfigNode? {
+        try reader.read(streaming: ["residents", "devices"], visit: { key, index, node in
+            if key == "residents" {
+                if var resident = readResident(node, file: file, path: "residents[\(index)]", issues: &issues) {
+                    if !positions {
+                        resident.origins = FieldOrigins()
+                        for relative in resident.relatives.indices { resident.relatives[relative].origins = FieldOrigins() }
+                    }
+                    entries(.resident(resident))
+                }
+            } else if var device = readDevice(node, file: file, path: "devices[\(index)]", issues: &issues) {
+                if !positions { device.origins = FieldOrigins() }
+                entries(.device(device))
+            }
+        })
+    }
+
+    private static func fileError(_ error: any Error, file: String) -> ConfigFileError {
+        guard let error = error as? YAMLEventReader.SyntaxError else {
+            return .syntax(SourceLocation(file: file, line: 1, column: 1), "not valid YAML")
+        }
+        return switch error.kind {
+        case .syntax: .syntax(error.location, "invalid YAML: \(error.message)")
+        case .notUTF8: .unreadable(file: file, reason: "file is not UTF-8 text")
+        case .unreadable: .unreadable(file: file, reason: "cannot read the file (permissions, or not a regular file)")
         }
     }
 
     /// `include: [devices.d/*.yaml]`: fleet files (only `residents` and `devices`) beside the site configuration,
     /// matched relative to its directory, in name order. Each is read like the main file, with its own
     /// file:line:column; a pattern that matches nothing is an error (a fleet must not vanish silently).
-    private static func readIncludes(_ top: YAMLRecord, file: String, positions: Bool, into draft: inout RegistryDraft,
-                                     issues: inout [ValidationIssue]) throws(ConfigFileError) {
+    private static func readIncludes(_ top: YAMLRecord, file: String, positions: Bool, issues: inout [ValidationIssue],
+                                     entries: (FleetEntry) -> Void) throws(ConfigFileError) {
         guard let patterns = top.scalarList("include", issues: &issues) else { return }
         let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
         for pattern in patterns {
@@ -223,17 +261,13 @@ public enum RegistryLoader {
                 continue
             }
             for path in paths.sorted() {
-                let text = try read(path: path)
-                var residents: [ResidentDraft] = [], devices: [DeviceDraft] = []
-                guard let root = try readDocument(text, file: path, positions: positions, issues: &issues,
-                                                  residents: &residents, devices: &devices) else { continue }
+                guard let root = try readDocument(.file(path), file: path, positions: positions, issues: &issues, entries: entries)
+                else { continue }
                 // Only fleets here: the site configuration stays in one place.
                 if let fleet = YAMLRecord(root, file: path, path: "", allowedKeys: ["residents", "devices"], issues: &issues) {
                     _ = fleet.sequence("residents", issues: &issues)
                     _ = fleet.sequence("devices", issues: &issues)
                 }
-                draft.residents += residents
-                draft.devices += devices
             }
         }
     }
@@ -305,6 +339,15 @@ public enum RegistryLoader {
             for (key, location) in binding.origins.fields { device.origins.set("binding.\(key)", location) }
         }
         return device
+    }
+}
+
+private extension FleetValidator {
+    mutating func add(_ entry: RegistryLoader.FleetEntry) {
+        switch entry {
+        case let .resident(resident): add(resident)
+        case let .device(device): add(device)
+        }
     }
 }
 

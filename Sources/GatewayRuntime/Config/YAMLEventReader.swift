@@ -1,13 +1,27 @@
 import CYaml
 import DeviceModel
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads a YAML document from libyaml's event stream into ``ConfigNode``s. The top-level mapping's large lists
 /// (`devices`, `residents` — 100,000 entries in a district) are not built as one tree: each entry is composed,
-/// handed to `visit` and dropped, so memory holds one entry at a time instead of the whole file's tree.
+/// handed to `visit` and dropped, so memory holds one entry at a time instead of the whole file's tree. A file is
+/// read from disk as libyaml needs it (``withReader(path:_:)``): its text is never held whole either.
 final class YAMLEventReader {
     struct SyntaxError: Error {
+        enum Kind {
+            /// Not valid YAML (or characters YAML does not allow).
+            case syntax
+            /// A byte sequence that is not UTF-8.
+            case notUTF8
+            /// The file could not be read.
+            case unreadable
+        }
+
         var location: SourceLocation
         var message: String
+        var kind = Kind.syntax
     }
 
     private var parser = yaml_parser_t()
@@ -26,11 +40,22 @@ final class YAMLEventReader {
         }!
     }
 
-    private init(bytes: UnsafeBufferPointer<UInt8>, file: String) {
+    /// Reads the file at `path` (already opened as `stream`, which stays the caller's) as libyaml asks for it.
+    static func withReader<T>(stream: UnsafeMutablePointer<FILE>, file: String, _ body: (YAMLEventReader) throws -> T) rethrows -> T {
+        let reader = YAMLEventReader(file: file)
+        yaml_parser_set_input_file(&reader.parser, stream)
+        return try body(reader)
+    }
+
+    private convenience init(bytes: UnsafeBufferPointer<UInt8>, file: String) {
+        self.init(file: file)
+        yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
+    }
+
+    private init(file: String) {
         self.file = file
         yaml_parser_initialize(&parser)
         yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-        yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
     }
 
     deinit {
@@ -149,7 +174,13 @@ final class YAMLEventReader {
         let problem = parser.problem.map { String(cString: $0) } ?? fallback ?? "not valid YAML"
         let message = [parser.context.map { String(cString: $0) }, problem].compactMap { $0 }.filter { !$0.isEmpty }
             .joined(separator: ": ")
-        return SyntaxError(location: location(mark), message: message)
+        var kind = SyntaxError.Kind.syntax
+        if parser.error == YAML_READER_ERROR {
+            // The reader's own problems: the bytes (UTF-8 that is not), or the file (a read that failed).
+            if problem.contains("UTF-8") || problem.contains("Unicode") { kind = .notUTF8 }
+            if problem == "input error" { kind = .unreadable }
+        }
+        return SyntaxError(location: location(mark), message: message, kind: kind)
     }
 
     private func location(_ mark: ConfigNode.Mark) -> SourceLocation {
