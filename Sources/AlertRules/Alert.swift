@@ -123,13 +123,42 @@ public enum EscalationLevel: Int, Sendable, Hashable, Codable, CaseIterable, Com
 
 /// The identity of "the same alert": a rule and the scope it fired in (a device, a building, a grid).
 public struct AlertKey: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var rule: String
-    public var scope: String
+    public let rule: String
+    public let scope: String
+    /// Both strings hashed once, when the key is made: the engine looks a key up in several tables for
+    /// every rule a message meets, and hashing two strings each time was a tenth of its work. (In memory only:
+    /// Swift's hashes are seeded per process.)
+    private let hashed: Int
 
     public init(rule: String, scope: String) {
         self.rule = rule
         self.scope = scope
+        var hasher = Hasher()
+        hasher.combine(rule)
+        hasher.combine(scope)
+        hashed = hasher.finalize()
     }
 
     public var description: String { "\(rule)@\(scope)" }
+
+    public static func == (lhs: AlertKey, rhs: AlertKey) -> Bool {
+        lhs.hashed == rhs.hashed && lhs.rule == rhs.rule && lhs.scope == rhs.scope
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(hashed)
+    }
+
+    private enum CodingKeys: String, CodingKey { case rule, scope }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(rule: try container.decode(String.self, forKey: .rule), scope: try container.decode(String.self, forKey: .scope))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(scope, forKey: .scope)
+    }
 }

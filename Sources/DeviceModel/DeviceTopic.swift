@@ -19,18 +19,40 @@ public struct DeviceTopic: Sendable, Hashable {
 
     /// Parses a canonical topic, saying precisely what is wrong with one that is not.
     public static func parse(_ topic: String) throws(Rejection) -> DeviceTopic {
-        let levels = topic.split(separator: "/", omittingEmptySubsequences: false)
-        guard levels.count == 4, levels[0] == Self.prefix else {
-            throw Rejection(.badTopic, "expected devices/{community}/{deviceId}/{channel}, got \(levels.count) levels")
+        // The levels are found on the topic's bytes (every message's topic is parsed: no array of substrings).
+        let utf8 = topic.utf8
+        var slashes = (utf8.startIndex, utf8.startIndex, utf8.startIndex)
+        var index = utf8.startIndex, count = 1
+        while index != utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "/") {
+                switch count {
+                case 1: slashes.0 = index
+                case 2: slashes.1 = index
+                case 3: slashes.2 = index
+                default: break
+                }
+                count += 1
+            }
+            utf8.formIndex(after: &index)
         }
-        let community = String(levels[1]), deviceID = String(levels[2])
-        guard isIdentifier(levels[1]), isIdentifier(levels[2]) else {
+        guard count == 4, topic[..<slashes.0] == Self.prefix else {
+            throw Rejection(.badTopic, "expected devices/{community}/{deviceId}/{channel}, got \(count) levels")
+        }
+        let communityLevel = topic[utf8.index(after: slashes.0)..<slashes.1]
+        let deviceLevel = topic[utf8.index(after: slashes.1)..<slashes.2]
+        let channelLevel = topic[utf8.index(after: slashes.2)...]
+        guard isIdentifier(communityLevel), isIdentifier(deviceLevel) else {
             throw Rejection(.badTopic, "community and device id must be identifiers (letters, digits, '_', '-', '.')")
         }
-        guard let channel = Channel(rawValue: String(levels[3])) else {
-            throw Rejection(.unknownChannel, "channel must be one of telemetry, event, status", deviceID: deviceID)
+        let deviceID = String(deviceLevel)
+        let channel: Channel
+        switch channelLevel {
+        case "telemetry": channel = .telemetry
+        case "event": channel = .event
+        case "status": channel = .status
+        default: throw Rejection(.unknownChannel, "channel must be one of telemetry, event, status", deviceID: deviceID)
         }
-        return DeviceTopic(community: community, deviceID: deviceID, channel: channel)
+        return DeviceTopic(community: String(communityLevel), deviceID: deviceID, channel: channel)
     }
 
     /// ``ContactRules/isValidIdentifier(_:)`` (ASCII letters and digits, then also `_ - .`; at most 64),
