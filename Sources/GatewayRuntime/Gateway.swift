@@ -104,6 +104,7 @@ public final class Gateway: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let delivery { services.append(.init(service: delivery)) }
         services += [.init(service: alerts), .init(service: ingest), .init(service: mqtt), .init(service: retention),
+                     .init(service: WALCheckpointService(path: settings.databasePath, logger: logger)),
                      .init(service: SnapshotRetentionService(store: snapshots, clock: clock, logger: logger))]
         if let http = settings.http {
             let (deviceMQTT, alertMQTT) = (mqtt, alerts.mqtt)

@@ -249,7 +249,8 @@ public final class MosquittoClient: @unchecked Sendable {
     /// ``MQTTOptions/batchLingerMilliseconds``, up to ``MQTTOptions/batchLingerMaxMilliseconds`` from the
     /// first. At a modest rate that is one commit (an fsync, a WAL write of every page touched) for several
     /// messages instead of one each. A batch holding anything else — an event such as a fall — is committed at
-    /// once; so is one whose stream pauses (a broker that caps messages in flight waits for our PUBACKs).
+    /// once; so is one whose stream pauses (a broker that caps messages in flight waits for our PUBACKs), and
+    /// one during which a publication was queued (an alert must not wait for routine readings).
     private func linger(_ socket: Int32, context: CallbackContext) -> String? {
         guard options.batchLingerMilliseconds > 0 else { return nil }
         let gap = Duration.milliseconds(options.batchLingerMilliseconds)
@@ -261,9 +262,12 @@ public final class MosquittoClient: @unchecked Sendable {
             let remaining = min(gap, deadline - ContinuousClock.now)
             guard remaining > .zero else { return nil }
             if gatewayd_read_buffer_pending(socket) == 0 {
-                var probe = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+                // The wake pipe too: a publication queued meanwhile (an alert going out) ends the linger, so
+                // that it is written now — after this batch's commit, as every write must be.
+                var probes = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
+                              pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)]
                 let millis = Int32(max(1, remaining.components.attoseconds / 1_000_000_000_000_000 + remaining.components.seconds * 1000))
-                guard poll(&probe, 1, millis) > 0 else { return nil }
+                guard poll(&probes, 2, millis) > 0, probes[1].revents == 0 else { return nil }
             }
             if let fatal = readBatch(context: context) { return fatal }
         }
