@@ -73,10 +73,10 @@ public struct IngestStore: Sendable {
             online = true
             statusTS = nil
         }
-        var upsert = HotStatement(try db.cachedStatement(sql: """
-                INSERT INTO device_state (device_id, online, status_ts, last_ts, first_seen_at, last_seen_at, status_changed_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)
-                ON CONFLICT (device_id) DO UPDATE SET
+        // An UPDATE of the device's row (one seek, the common case), an INSERT only for a device's first
+        // message: an upsert builds the new row and seeks twice before it finds it has to update.
+        var update = HotStatement(try db.cachedStatement(sql: """
+                UPDATE device_state SET
                     online = CASE WHEN status_ts IS NULL OR ?4 >= status_ts THEN ?2 ELSE online END,
                     status_changed_at = CASE
                         WHEN (status_ts IS NULL OR ?4 >= status_ts) AND online != ?2 THEN ?5
@@ -84,13 +84,24 @@ public struct IngestStore: Sendable {
                     status_ts = CASE WHEN ?3 IS NOT NULL AND (status_ts IS NULL OR ?3 >= status_ts) THEN ?3 ELSE status_ts END,
                     last_ts = MAX(last_ts, ?4),
                     last_seen_at = ?5
+                WHERE device_id = ?1
                 """), in: db)
-        upsert.bind(message.deviceID)
-        upsert.bind(online)
-        upsert.bind(statusTS)
-        upsert.bind(message.ts)
-        upsert.bind(receivedAt)
-        _ = try upsert.run()
+        update.bind(message.deviceID)
+        update.bind(online)
+        update.bind(statusTS)
+        update.bind(message.ts)
+        update.bind(receivedAt)
+        guard try update.run() == 0 else { return }
+        var insert = HotStatement(try db.cachedStatement(sql: """
+                INSERT INTO device_state (device_id, online, status_ts, last_ts, first_seen_at, last_seen_at, status_changed_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)
+                """), in: db)
+        insert.bind(message.deviceID)
+        insert.bind(online)
+        insert.bind(statusTS)
+        insert.bind(message.ts)
+        insert.bind(receivedAt)
+        _ = try insert.run()
     }
 }
 
