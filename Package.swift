@@ -48,11 +48,11 @@ let package = Package(
         .target(name: "LocalBroker", swiftSettings: swiftSettings),
         .target(name: "AlertRules", dependencies: ["DeviceModel"], swiftSettings: swiftSettings),
         // A read buffer under libmosquitto's socket (three read(2) calls a packet otherwise); see its .c file.
-        .target(name: "CBufferedRead"),
+        .target(name: "CBufferedSocket"),
         .target(
             name: "GatewayRuntime",
             dependencies: [
-                "CMosquitto", "CZlib", "CBufferedRead", "DeviceModel", "AlertRules",
+                "CMosquitto", "CZlib", "CBufferedSocket", "DeviceModel", "AlertRules",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

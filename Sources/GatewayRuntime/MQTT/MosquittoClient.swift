@@ -1,4 +1,4 @@
-internal import CBufferedRead
+internal import CBufferedSocket
 internal import CMosquitto
 import Foundation
 import Synchronization
@@ -40,6 +40,9 @@ public final class MosquittoClient: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Written to wake the loop (a publication was queued, a stop was requested); read end non-blocking.
     private let wakePipe: (read: Int32, write: Int32)
+    /// The end of libmosquitto's own wake-up socket pair it writes a byte to for every queued packet (for its
+    /// own loops, which this client does not run): silenced on the loop thread. -1 if none was seen.
+    private let wakePairFD: Int32
 
     /// `onPublished` is told the id of each publication the broker acknowledged (QoS 1) or that was sent
     /// (QoS 0); it runs on the network thread and must return at once.
@@ -66,7 +69,10 @@ public final class MosquittoClient: @unchecked Sendable {
         ))
         // mosquitto.h: "Returns a new mosquitto instance ... NULL on failure. Interrogate errno to determine
         // the cause for the failure: ENOMEM on out of memory, EINVAL on invalid input parameters."
-        guard let handle = mosquitto_new(options.clientID, options.cleanSession, context.toOpaque()) else {
+        gatewayd_wake_pair_capture_begin()
+        let created = mosquitto_new(options.clientID, options.cleanSession, context.toOpaque())
+        wakePairFD = gatewayd_wake_pair_capture_end()
+        guard let handle = created else {
             context.release()
             close(fds[0])
             close(fds[1])
@@ -166,10 +172,15 @@ public final class MosquittoClient: @unchecked Sendable {
         let context = self.context.takeUnretainedValue()
         var reconnectAttempt: UInt32 = 0
         var stopDeadline: ContinuousClock.Instant?
-        // The socket whose reads this thread buffers (CBufferedRead): libmosquitto reads a packet in three
-        // read(2) calls; buffered, one call serves many packets.
+        // The socket whose reads and writes this thread buffers (CBufferedSocket): libmosquitto reads a packet
+        // in three read(2) calls and writes each packet with its own; buffered, one call serves many packets.
+        // Its wake-up writes to its own socket pair (read only by its own loops, not used here) are silenced.
         var buffered: Int32 = -1
-        defer { gatewayd_read_buffer_detach(buffered) }
+        gatewayd_wake_pair_silence(wakePairFD)
+        defer {
+            gatewayd_socket_detach(buffered)
+            gatewayd_wake_pair_silence(-1)
+        }
         while true {
             if stopping.load(ordering: .acquiring) {
                 let now = ContinuousClock.now
@@ -179,8 +190,8 @@ public final class MosquittoClient: @unchecked Sendable {
             }
             let socket = mosquitto_socket(handle)
             if socket != buffered {
-                gatewayd_read_buffer_detach(buffered)
-                buffered = gatewayd_read_buffer_attach(socket) ? socket : -1
+                gatewayd_socket_detach(buffered)
+                buffered = gatewayd_socket_attach(socket) ? socket : -1
             }
             if socket < 0 {
                 if stopping.load(ordering: .acquiring) { return nil }
@@ -197,12 +208,13 @@ public final class MosquittoClient: @unchecked Sendable {
                 }
                 continue
             }
+            let wantsWrite = mosquitto_want_write(handle) || gatewayd_socket_pending_output(socket) > 0
             var fds = [
-                pollfd(fd: socket, events: Int16(POLLIN) | (mosquitto_want_write(handle) ? Int16(POLLOUT) : 0), revents: 0),
+                pollfd(fd: socket, events: Int16(POLLIN) | (wantsWrite ? Int16(POLLOUT) : 0), revents: 0),
                 pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
             ]
             // Bytes already in the read buffer are invisible to poll: look, but do not wait.
-            let pending = gatewayd_read_buffer_pending(socket) > 0
+            let pending = gatewayd_socket_pending_input(socket) > 0
             let ready = poll(&fds, 2, pending ? 0 : 1000)
             if ready < 0, errno != EINTR { return "poll: \(String(cString: strerror(errno)))" }
             if pending { fds[0].revents |= Int16(POLLIN) }
@@ -222,7 +234,11 @@ public final class MosquittoClient: @unchecked Sendable {
             }
             let writeSocket = mosquitto_socket(handle)
             if writeSocket >= 0, mosquitto_want_write(handle) {
-                if let fatal = writeQueued(socket: writeSocket, corked: batch.count > 1) { return fatal }
+                if let fatal = Self.fatal(mosquitto_loop_write(handle, 1)) { return fatal }
+            }
+            // What loop_write (or TLS) wrote is held by the buffer: out now, the batch's PUBACKs in one segment.
+            if writeSocket >= 0, mosquitto_socket(handle) == writeSocket, gatewayd_socket_pending_output(writeSocket) > 0 {
+                _ = gatewayd_socket_flush(writeSocket)  // a broken connection is libmosquitto's next read's to report
             }
             if mosquitto_socket(handle) >= 0 {
                 if let fatal = Self.fatal(mosquitto_loop_misc(handle)) { return fatal }
@@ -261,7 +277,7 @@ public final class MosquittoClient: @unchecked Sendable {
                   received.bytes < options.maxBatchBytes, mosquitto_socket(handle) >= 0 else { return nil }
             let remaining = min(gap, deadline - ContinuousClock.now)
             guard remaining > .zero else { return nil }
-            if gatewayd_read_buffer_pending(socket) == 0 {
+            if gatewayd_socket_pending_input(socket) == 0 {
                 // The wake pipe too: a publication queued meanwhile (an alert going out) ends the linger, so
                 // that it is written now — after this batch's commit, as every write must be.
                 var probes = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
@@ -271,20 +287,6 @@ public final class MosquittoClient: @unchecked Sendable {
             }
             if let fatal = readBatch(context: context) { return fatal }
         }
-    }
-
-    /// Writes what libmosquitto queued (a batch's PUBACKs, publications). Corked (`TCP_CORK`) while a batch's
-    /// PUBACKs go out, so that they leave in one segment rather than one each: libmosquitto writes every
-    /// packet with its own `write`, and on loopback each segment costs both ends a trip through the stack.
-    private func writeQueued(socket: Int32, corked: Bool) -> String? {
-        var on: Int32 = 1, off: Int32 = 0
-        let cork = corked && setsockopt(socket, Int32(IPPROTO_TCP), TCP_CORK, &on, socklen_t(MemoryLayout<Int32>.size)) == 0
-        let code = mosquitto_loop_write(handle, 1)
-        // Uncorking sends what is held. Only on the socket we corked: a failed write may have closed it.
-        if cork, mosquitto_socket(handle) == socket {
-            _ = setsockopt(socket, Int32(IPPROTO_TCP), TCP_CORK, &off, socklen_t(MemoryLayout<Int32>.size))
-        }
-        return Self.fatal(code)
     }
 
     private func waitForWake(milliseconds: Int32) {
