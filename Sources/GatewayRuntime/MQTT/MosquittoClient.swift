@@ -261,33 +261,43 @@ public final class MosquittoClient: @unchecked Sendable {
         }
     }
 
-    /// A batch of routine readings smaller than the limit waits for more: while the next message comes within
-    /// ``MQTTOptions/batchLingerMilliseconds``, up to ``MQTTOptions/batchLingerMaxMilliseconds`` from the
-    /// first. At a modest rate that is one commit (an fsync, a WAL write of every page touched) for several
-    /// messages instead of one each. A batch holding anything else — an event such as a fall — is committed at
-    /// once; so is one whose stream pauses (a broker that caps messages in flight waits for our PUBACKs), and
-    /// one during which a publication was queued (an alert must not wait for routine readings).
+    /// A batch of routine readings smaller than the limit waits for more: while messages keep coming within
+    /// ``MQTTOptions/batchLingerMilliseconds`` of each other, up to ``MQTTOptions/batchLingerMaxMilliseconds``
+    /// from the first. At a modest rate that is one commit (an fsync, a WAL write of every page touched) for
+    /// several messages instead of one each. A batch holding anything else — an event such as a fall — is
+    /// committed at once; so is one whose stream pauses (a broker that caps messages in flight waits for our
+    /// PUBACKs), and one during which a publication was queued (an alert must not wait for routine readings).
+    ///
+    /// It looks every millisecond rather than waking for each message: at 15,000 msg/s one wake-up (a context
+    /// switch, a poll, a read) gathers some fifteen messages instead of one or two. So an event arriving
+    /// meanwhile is seen within a millisecond.
     private func linger(_ socket: Int32, context: CallbackContext) -> String? {
         guard options.batchLingerMilliseconds > 0 else { return nil }
         let gap = Duration.milliseconds(options.batchLingerMilliseconds)
         let deadline = ContinuousClock.now + .milliseconds(max(options.batchLingerMilliseconds, options.batchLingerMaxMilliseconds))
+        var lastArrival = ContinuousClock.now
         while true {
             let received = context.receivedCount
             guard received.messages > 0, !received.urgent, received.messages < options.maxBatchMessages,
                   received.bytes < options.maxBatchBytes, mosquitto_socket(handle) >= 0 else { return nil }
-            let remaining = min(gap, deadline - ContinuousClock.now)
-            guard remaining > .zero else { return nil }
+            let now = ContinuousClock.now
+            guard now < deadline, now - lastArrival < gap else { return nil }
             if gatewayd_socket_pending_input(socket) == 0 {
+                _ = usleep(UInt32(min(Self.lingerLook, deadline - now).components.attoseconds / 1_000_000_000_000))
                 // The wake pipe too: a publication queued meanwhile (an alert going out) ends the linger, so
                 // that it is written now — after this batch's commit, as every write must be.
                 var probes = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
                               pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)]
-                let millis = Int32(max(1, remaining.components.attoseconds / 1_000_000_000_000_000 + remaining.components.seconds * 1000))
-                guard poll(&probes, 2, millis) > 0, probes[1].revents == 0 else { return nil }
+                guard poll(&probes, 2, 0) >= 0, probes[1].revents == 0 else { return nil }
+                if probes[0].revents == 0 { continue }
             }
             if let fatal = readBatch(context: context) { return fatal }
+            if context.receivedCount.messages > received.messages { lastArrival = ContinuousClock.now }
         }
     }
+
+    /// How often a lingering batch looks for more messages.
+    private static let lingerLook = Duration.milliseconds(1)
 
     private func waitForWake(milliseconds: Int32) {
         var fd = pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)
