@@ -20,6 +20,8 @@ public struct IngestService: Service, CustomStringConvertible {
     let database: StoragePool
     let ingest: MessageIngest
     let store: IngestStore
+    /// Skips a routine message's `device_state` write while its device's row is recent (see the type).
+    let deviceStates = DeviceStateThrottle()
     let counters: IngestCounters
     let metrics: GatewayMetrics
     /// Whether the last write failed, and why (for `/readyz`).
@@ -165,6 +167,7 @@ public struct IngestService: Service, CustomStringConvertible {
         for receipt in receipts {
             stored += receipt.stored
             duplicates += receipt.duplicates
+            deviceStates.confirm(receipt.stateWrites)
         }
         counters.record(received: decision.decided.count, stored: stored, duplicates: duplicates, rejected: rejected)
         metrics.recordIngest(received: decision.decided.count, stored: stored, duplicates: duplicates, rejected: rejected, ruleTime: ruleTime)
@@ -197,7 +200,7 @@ public struct IngestService: Service, CustomStringConvertible {
     /// dead letters, device state, alert transitions and their publications.
     private func writing(_ decided: [(InboundMessage, IngestOutcome)], receivedAt: Int64)
         -> @Sendable (StorageConnection, inout AlertEngine) throws -> (([IngestReceipt], Duration), [AlertTransition]) {
-        { [store, clockWatch] db, engine in
+        { [store, clockWatch, deviceStates] db, engine in
             var receipts: [IngestReceipt] = []
             var transitions: [AlertTransition] = []
             var ruleTime = Duration.zero
@@ -207,14 +210,16 @@ public struct IngestService: Service, CustomStringConvertible {
                 switch outcome {
                 case let .accepted(messages):
                     for deviceMessage in messages {
-                        if try store.insert(deviceMessage, receivedAt: receivedAt, in: db) {
+                        let write = Self.stateWrite(deviceMessage, receivedAt: receivedAt, throttle: deviceStates)
+                        if try store.insert(deviceMessage, receivedAt: receivedAt, in: db, writingState: write != nil) {
                             receipt.stored += 1
+                            if let write { receipt.stateWrites.append(write) }
                             try commissionIfNew(deviceMessage.deviceID, engine: &engine, now: receivedAt, in: db)
                             let started = clock.now
                             transitions += engine.receive(Self.evaluated(deviceMessage, receivedAt: receivedAt), now: receivedAt)
                             // The gateway's own events about the device (its clock went wrong, or right again).
                             for gatewayEvent in clockWatch.observe(deviceMessage, receivedAt: receivedAt)
-                                where try store.insert(gatewayEvent, receivedAt: receivedAt, in: db) {
+                                where try store.insert(gatewayEvent, receivedAt: receivedAt, in: db, writingState: false) {
                                 transitions += engine.receive(gatewayEvent, now: receivedAt)
                             }
                             ruleTime += clock.now - started
@@ -231,6 +236,13 @@ public struct IngestService: Service, CustomStringConvertible {
             }
             return ((receipts, ruleTime), transitions)
         }
+    }
+
+    /// The `device_state` write `message` needs, or nil when its device's row is recent enough to stay.
+    static func stateWrite(_ message: DeviceMessage, receivedAt: Int64, throttle: DeviceStateThrottle) -> DeviceStateThrottle.Write? {
+        if case .status = message.body { return .init(deviceID: message.deviceID, at: receivedAt, routine: false) }
+        guard !throttle.isCurrent(message.deviceID, now: receivedAt) else { return nil }
+        return .init(deviceID: message.deviceID, at: receivedAt, routine: true)
     }
 
     /// A message whose device clock is beyond the skew limit is evaluated at its arrival time (it is stored
@@ -259,6 +271,8 @@ public struct IngestService: Service, CustomStringConvertible {
         public var stored = 0
         public var duplicates = 0
         public var rejection: Rejection?
+        /// The `device_state` rows this message wrote, recorded once the transaction is committed.
+        var stateWrites: [DeviceStateThrottle.Write] = []
     }
 
     /// A registered device's first valid message commissions it (registered → commissioned), recorded in

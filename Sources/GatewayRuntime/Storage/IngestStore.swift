@@ -13,8 +13,9 @@ public struct IngestStore: Sendable {
         self.deadLetterPayloadLimit = deadLetterPayloadLimit
     }
 
-    /// Stores `message`; returns `false` when it was already stored (a redelivery).
-    public func insert(_ message: DeviceMessage, receivedAt: Int64, in db: Database) throws -> Bool {
+    /// Stores `message` and, when `writingState`, its device's `device_state` row; returns `false` when it was
+    /// already stored (a redelivery).
+    public func insert(_ message: DeviceMessage, receivedAt: Int64, in db: Database, writingState: Bool = true) throws -> Bool {
         // A cached statement, bound directly (``HotStatement``): the hot path neither re-parses SQL nor boxes
         // arguments for every message.
         var insert = HotStatement(try db.cachedStatement(sql: """
@@ -35,7 +36,7 @@ public struct IngestStore: Sendable {
         insert.bind(message.fieldProblems.isEmpty ? nil : EventBody.problems(message.fieldProblems))
         insert.bind(message.clockSkewMillis)
         guard try insert.run() > 0 else { return false }
-        try updateDeviceState(for: message, receivedAt: receivedAt, in: db)
+        if writingState { try updateDeviceState(for: message, receivedAt: receivedAt, in: db) }
         return true
     }
 
