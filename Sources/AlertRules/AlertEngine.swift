@@ -207,8 +207,11 @@ public struct AlertEngine: Sendable {
         let device = registry.devices.values[position]
         var transitions: [AlertTransition] = []
         let deviceScope = Self.scope(.device, device)
+        // A local reference to the table: a rule read from `self.ruleTable` while `self` is mutated was copied
+        // (every string and array in it retained) for each rule of each message.
+        let rules = ruleTable
         for number in numbers {
-            evaluate(ruleTable[Int(number)], device: device, deviceScope: deviceScope, message: message, now: now, into: &transitions)
+            evaluate(rules[Int(number)], device: device, deviceScope: deviceScope, message: message, now: now, into: &transitions)
         }
         return transitions
     }
