@@ -82,9 +82,20 @@ struct ImportScaleBenchmark: AsyncParsableCommand {
         print(imported.output)
         print(again.output)
 
-        let second = try await startDaemon(directory.appendingPathComponent("gatewayd-2.log").path)
+        let secondLog = directory.appendingPathComponent("gatewayd-2.log").path
+        let second = try await startDaemon(secondLog)
         try await Task.sleep(for: .seconds(3))
         let settled = ProcessMemory.currentRSSMegabytes(pid: second.pid) ?? 0
+        // A reload with the registrations in force: its own peak (VmHWM reset through clear_refs).
+        try? "5".write(toFile: "/proc/\(second.pid)/clear_refs", atomically: false, encoding: .utf8)
+        let reloadStart = ContinuousClock.now
+        kill(second.pid, SIGHUP)
+        guard await ScaleBenchmark.waitFor(secondLog, containing: "configuration reloaded", count: 1) else {
+            ChildProcess.terminate(second.pid)
+            throw ValidationError("gatewayd did not reload; see \(secondLog)")
+        }
+        let reloadSeconds = ScaleBenchmark.seconds(ContinuousClock.now - reloadStart)
+        let reloadPeak = ProcessMemory.peakRSSMegabytes(pid: second.pid) ?? 0
         ChildProcess.terminate(second.pid)
 
         print("measure                                   value")
@@ -94,8 +105,10 @@ struct ImportScaleBenchmark: AsyncParsableCommand {
         print(String(format: "devices import again (all unchanged)      %.2f s, daemon peak %.0f MB", again.seconds, again.peak))
         print(String(format: "gatewayd run with the registrations       %.2f s to subscribed, peak %.0f MB, %.0f MB settled",
                      second.seconds, second.peak, settled))
-        print(String(format: #"{"bench":"import-scale","devices":%d,"dry_run_s":%.2f,"import_s":%.2f,"import_peak_mb":%.0f,"reimport_s":%.2f,"start_s":%.2f,"start_peak_mb":%.0f,"settled_mb":%.0f}"#,
-                     devices, dry.seconds, imported.seconds, imported.peak, again.seconds, second.seconds, second.peak, settled))
+        print(String(format: "reload (SIGHUP) with the registrations    %.2f s, peak %.0f MB", reloadSeconds, reloadPeak))
+        print(String(format: #"{"bench":"import-scale","devices":%d,"dry_run_s":%.2f,"import_s":%.2f,"import_peak_mb":%.0f,"reimport_s":%.2f,"start_s":%.2f,"start_peak_mb":%.0f,"settled_mb":%.0f,"reload_s":%.2f,"reload_peak_mb":%.0f}"#,
+                     devices, dry.seconds, imported.seconds, imported.peak, again.seconds, second.seconds, second.peak, settled,
+                     reloadSeconds, reloadPeak))
     }
 
     /// The site configuration with `count` residents (one relative each), and a CSV of their wristbands.
