@@ -20,14 +20,14 @@ public struct GatewaySettings: Sendable {
     /// commit; see ``CommitHandoff``). Default 512.
     public var batchSize: Int = 512
     /// How long a batch of routine readings (telemetry, status) that is not full waits for the next message
-    /// (ms), and how long it is held at most while they keep coming. Defaults 4 and 20: at 1,000 msg/s about
-    /// twenty readings share one commit (each commit is an fsync and a WAL write of every page it touched), at
-    /// the cost of at most 20 ms before a reading is stored and acknowledged. A batch holding an event (a fall,
+    /// (ms), and how long it is held at most while they keep coming. Defaults 4 and 10: at 1,000 msg/s about
+    /// ten readings share one commit (each commit is an fsync and a WAL write of every page it touched), at
+    /// the cost of at most 10 ms before a reading is stored and acknowledged. A batch holding an event (a fall,
     /// an SOS, smoke) or a vendor post is committed at once: alerts from events never wait for a linger.
     /// (A broker that caps the messages in flight to us at N — mosquitto's `max_inflight_messages`, 20 by
     /// default — then holds the rest until our PUBACKs: N per 4 ms at most. Set it to 1000 or more.)
     public var batchLingerMilliseconds: Int64 = 4
-    public var batchLingerMaxMilliseconds: Int64 = 20
+    public var batchLingerMaxMilliseconds: Int64 = 10
     public var policy = IngestPolicy()
     /// `--workorder-url`: the grid work-order system. No work orders are created without it.
     public var workOrderTarget: DeliveryTarget?
