@@ -11,8 +11,9 @@
 //   - answer that thread's one-byte wake-ups to libmosquitto's own socket pair without a system call;
 // and pass every other call straight to the C library.
 //
-// Safety: only the attached descriptor on the attaching thread is buffered, and the wake-up pair is
-// silenced per thread, so a descriptor number closed and reused elsewhere is never touched; the loop
+// Safety: the attachment and the silenced wake-up pair are per thread (thread-local), so only the attached
+// descriptor on the attaching thread is ever buffered — a descriptor number closed and reused elsewhere is
+// never touched, and any number of network threads can each attach their own socket; the loop
 // detaches before it reconnects and whenever libmosquitto has dropped the socket, polls for writing while
 // output is held, and treats held input as readable before it polls.
 
@@ -21,8 +22,8 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -36,12 +37,17 @@ static _Atomic(read_function) next_read;
 static _Atomic(write_function) next_write;
 static _Atomic(socketpair_function) next_socketpair;
 
-static _Atomic int attached_fd = -1;
-static pthread_t attached_thread;
-static unsigned char input[64 * 1024];
-static size_t input_head, input_tail;
-static unsigned char output[64 * 1024];
-static size_t output_length;
+/// A thread's attached socket and its buffers (allocated on attach, freed on detach). Per thread: any number of
+/// network threads may each attach one socket, and no other thread ever sees another's.
+struct attachment {
+    int fd;
+    size_t input_head, input_tail;
+    size_t output_length;
+    unsigned char input[64 * 1024];
+    unsigned char output[64 * 1024];
+};
+
+static __thread struct attachment *attached;
 
 static __thread bool capturing_wake_pair;
 static __thread int captured_wake_fd = -1;
@@ -67,58 +73,61 @@ static ssize_t real_write(int fd, const void *source, size_t count) {
     return function(fd, source, count);
 }
 
-static bool is_attached(int fd) {
-    return fd >= 0 && fd == atomic_load_explicit(&attached_fd, memory_order_acquire)
-        && pthread_equal(pthread_self(), attached_thread);
+static struct attachment *current(int fd) {
+    struct attachment *attachment = attached;
+    return attachment != NULL && fd >= 0 && attachment->fd == fd ? attachment : NULL;
 }
 
 ssize_t read(int fd, void *destination, size_t count) {
-    if (!is_attached(fd) || count == 0) return real_read(fd, destination, count);
-    if (input_head == input_tail) {
+    struct attachment *a = current(fd);
+    if (a == NULL || count == 0) return real_read(fd, destination, count);
+    if (a->input_head == a->input_tail) {
         // A large payload goes straight to its destination rather than through the buffer.
-        if (count >= sizeof(input)) return real_read(fd, destination, count);
-        ssize_t received = real_read(fd, input, sizeof(input));
+        if (count >= sizeof(a->input)) return real_read(fd, destination, count);
+        ssize_t received = real_read(fd, a->input, sizeof(a->input));
         if (received <= 0) return received;  // end of stream, or the error (EAGAIN…) in errno
-        input_head = 0;
-        input_tail = (size_t)received;
+        a->input_head = 0;
+        a->input_tail = (size_t)received;
     }
-    size_t available = input_tail - input_head;
+    size_t available = a->input_tail - a->input_head;
     size_t served = count < available ? count : available;
-    memcpy(destination, input + input_head, served);
-    input_head += served;
+    memcpy(destination, a->input + a->input_head, served);
+    a->input_head += served;
     return (ssize_t)served;
 }
 
 long gatewayd_socket_flush(int fd) {
-    if (!is_attached(fd)) return 0;
+    struct attachment *a = current(fd);
+    if (a == NULL) return 0;
     size_t sent = 0;
-    while (sent < output_length) {
-        ssize_t written = real_write(fd, output + sent, output_length - sent);
+    while (sent < a->output_length) {
+        ssize_t written = real_write(fd, a->output + sent, a->output_length - sent);
         if (written < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-            output_length = 0;  // the connection is gone; libmosquitto finds out at its next read or write
+            a->output_length = 0;  // the connection is gone; libmosquitto finds out at its next read or write
             return -1;
         }
         sent += (size_t)written;
     }
-    memmove(output, output + sent, output_length - sent);
-    output_length -= sent;
-    return (long)output_length;
+    memmove(a->output, a->output + sent, a->output_length - sent);
+    a->output_length -= sent;
+    return (long)a->output_length;
 }
 
 ssize_t write(int fd, const void *source, size_t count) {
     if (count == 1 && fd >= 0 && fd == silenced_wake_fd) return 1;
-    if (!is_attached(fd) || count == 0) return real_write(fd, source, count);
-    if (output_length + count > sizeof(output)) {
+    struct attachment *a = current(fd);
+    if (a == NULL || count == 0) return real_write(fd, source, count);
+    if (a->output_length + count > sizeof(a->output)) {
         long held = gatewayd_socket_flush(fd);
         if (held < 0) return -1;
         // Still full: libmosquitto keeps the packet and writes it again when the socket is writable.
         if (held > 0) { errno = EAGAIN; return -1; }
-        if (count > sizeof(output)) return real_write(fd, source, count);
+        if (count > sizeof(a->output)) return real_write(fd, source, count);
     }
-    memcpy(output + output_length, source, count);
-    output_length += count;
+    memcpy(a->output + a->output_length, source, count);
+    a->output_length += count;
     return (ssize_t)count;
 }
 
@@ -137,31 +146,31 @@ int socketpair(int domain, int type, int protocol, int pair[2]) {
 
 bool gatewayd_socket_attach(int fd) {
     if (fd < 0) return false;
-    if (is_attached(fd)) return true;
-    // Claimed with a placeholder first: the owner's thread and empty buffers are in place before any
-    // thread can see the descriptor attached.
-    int expected = -1;
-    if (!atomic_compare_exchange_strong(&attached_fd, &expected, -2)) return false;
-    attached_thread = pthread_self();
-    input_head = input_tail = 0;
-    output_length = 0;
-    atomic_store_explicit(&attached_fd, fd, memory_order_release);
+    if (attached != NULL) return attached->fd == fd;  // one socket a thread: detach the other first
+    struct attachment *a = malloc(sizeof(struct attachment));
+    if (a == NULL) return false;
+    a->fd = fd;
+    a->input_head = a->input_tail = 0;
+    a->output_length = 0;
+    attached = a;
     return true;
 }
 
 void gatewayd_socket_detach(int fd) {
-    if (!is_attached(fd)) return;
-    input_head = input_tail = 0;
-    output_length = 0;
-    atomic_store_explicit(&attached_fd, -1, memory_order_release);
+    struct attachment *a = current(fd);
+    if (a == NULL) return;
+    attached = NULL;
+    free(a);
 }
 
 size_t gatewayd_socket_pending_input(int fd) {
-    return is_attached(fd) ? input_tail - input_head : 0;
+    struct attachment *a = current(fd);
+    return a != NULL ? a->input_tail - a->input_head : 0;
 }
 
 size_t gatewayd_socket_pending_output(int fd) {
-    return is_attached(fd) ? output_length : 0;
+    struct attachment *a = current(fd);
+    return a != NULL ? a->output_length : 0;
 }
 
 void gatewayd_wake_pair_capture_begin(void) {

@@ -144,7 +144,7 @@ struct YardstickBenchmark: AsyncParsableCommand {
                 configuration.readonly = true
                 queue = try? DatabaseQueue(path: path, configuration: configuration)
             }
-            return (try? queue?.read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM events") }) ?? 0 ?? 0
+            return (try? queue?.read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM events") } ?? 0) ?? 0
         }
     }
 

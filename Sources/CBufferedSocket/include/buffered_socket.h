@@ -5,8 +5,9 @@
 #include <stddef.h>
 
 /// Serves the calling thread's `read(2)` calls on `fd` from a 64 KiB buffer filled with one `read` of the
-/// socket at a time, and holds its `write(2)` calls until ``gatewayd_socket_flush``. One socket in the process
-/// at a time: returns false (and changes nothing) when another is attached. The buffers start empty.
+/// socket at a time, and holds its `write(2)` calls until ``gatewayd_socket_flush``. One socket a thread
+/// (thread-local): returns false (and changes nothing) when the thread has another attached. The buffers start
+/// empty.
 bool gatewayd_socket_attach(int fd);
 
 /// Stops buffering `fd` (if it is the attached one) and drops what the buffers hold.
