@@ -1,5 +1,5 @@
-import CBufferedSocket
 import Foundation
+@testable import GatewayRuntime
 import Synchronization
 import Testing
 #if canImport(Glibc)
@@ -44,14 +44,14 @@ struct BufferedSocketTests {
     @Test func readsComeFromOneRealReadAndWritesLeaveOnlyWhenFlushed() throws {
         let (ours, peer) = try Self.pair()
         defer { close(ours); close(peer) }
-        #expect(gatewayd_socket_attach(ours))
-        defer { gatewayd_socket_detach(ours) }
-        #expect(!gatewayd_socket_attach(peer), "one socket a thread")
+        #expect(SocketShim.attach(ours))
+        defer { SocketShim.detach(ours) }
+        #expect(!SocketShim.attach(peer), "one socket a thread")
 
         // Three "packets" arrive; libmosquitto asks one byte, then the rest: served from one read.
         #expect(Self.send(peer, "0abc1def2ghi") == 12)
         #expect(Self.receive(ours, 1) == "0")
-        #expect(gatewayd_socket_pending_input(ours) == 11, "the whole arrival was read at once")
+        #expect(SocketShim.pendingInput(ours) == 11, "the whole arrival was read at once")
         #expect(Self.receive(ours, 3) == "abc")
         #expect(Self.receive(ours, 100) == "1def2ghi")
         #expect(Self.receive(ours, 1) == nil && errno == EAGAIN, "empty socket, empty buffer: EAGAIN as before")
@@ -59,9 +59,9 @@ struct BufferedSocketTests {
         // Writes are held: the peer sees nothing until the flush, then everything, in order.
         #expect(Self.send(ours, "ack1") == 4)
         #expect(Self.send(ours, "ack2") == 4)
-        #expect(gatewayd_socket_pending_output(ours) == 8)
+        #expect(SocketShim.pendingOutput(ours) == 8)
         #expect(Self.receive(peer, 64) == nil && errno == EAGAIN)
-        #expect(gatewayd_socket_flush(ours) == 0)
+        #expect(SocketShim.flush(ours) == 0)
         #expect(Self.receive(peer, 64) == "ack1ack2")
 
         // Another thread reading or writing the same descriptor goes straight to the socket.
@@ -70,13 +70,13 @@ struct BufferedSocketTests {
         #expect(Self.onAnotherThread { Self.receive(fd, 64) } == "xyz")
         #expect(Self.onAnotherThread { Self.send(fd, "direct") } == 6)
         #expect(Self.receive(peer, 64) == "direct")
-        #expect(gatewayd_socket_pending_output(ours) == 0)
+        #expect(SocketShim.pendingOutput(ours) == 0)
 
         // Detached: what was held is dropped and the descriptor is the C library's again.
         #expect(Self.send(peer, "after") == 5)
         #expect(Self.receive(ours, 1) == "a")
-        gatewayd_socket_detach(ours)
-        #expect(gatewayd_socket_pending_input(ours) == 0)
+        SocketShim.detach(ours)
+        #expect(SocketShim.pendingInput(ours) == 0)
         #expect(Self.receive(ours, 64) == nil && errno == EAGAIN, "the buffered rest went with the attachment")
         #expect(Self.send(ours, "plain") == 5)
         #expect(Self.receive(peer, 64) == "plain")
@@ -85,8 +85,8 @@ struct BufferedSocketTests {
     @Test func theWakeUpByteIsSilencedOnTheSilencingThreadOnly() throws {
         let (ours, peer) = try Self.pair()
         defer { close(ours); close(peer) }
-        gatewayd_wake_pair_silence(ours)
-        defer { gatewayd_wake_pair_silence(-1) }
+        SocketShim.silenceWakePair(ours)
+        defer { SocketShim.silenceWakePair(-1) }
         #expect(Self.send(ours, "w") == 1)
         #expect(Self.receive(peer, 8) == nil && errno == EAGAIN, "answered without a system call")
         #expect(Self.send(ours, "two") == 3, "only one-byte writes are wake-ups")
@@ -97,13 +97,14 @@ struct BufferedSocketTests {
     }
 
     @Test func mosquittoNewHandsOverItsWakeUpPair() throws {
-        gatewayd_wake_pair_capture_begin()
         var fds: [Int32] = [-1, -1]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
-        let captured = gatewayd_wake_pair_capture_end()
+        let (_, captured) = SocketShim.captureWakePair {
+            _ = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds)
+            return nil
+        }
         defer { close(fds[0]); close(fds[1]) }
         #expect(captured == fds[1], "the end libmosquitto writes its wake-ups to")
         // Outside a capture nothing is noted.
-        #expect(gatewayd_wake_pair_capture_end() == -1)
+        #expect(SocketShim.captureWakePair { nil }.wakeFD == -1)
     }
 }

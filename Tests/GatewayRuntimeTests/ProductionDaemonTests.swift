@@ -14,9 +14,11 @@ import Glibc
 
 /// The daemon as a production service runs it: its files are the operator's alone.
 @Suite(.serialized) struct ProductionDaemonTests {
+    /// The file's permission bits (Foundation's attributes: `struct stat`'s members depend on which module
+    /// the compiler takes it from).
     static func mode(_ path: String) -> mode_t? {
-        var info = stat()
-        return stat(path, &info) == 0 ? info.st_mode & 0o777 : nil
+        guard let bits = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber else { return nil }
+        return mode_t(bits.uint16Value) & 0o777
     }
 
     @Test func theDatabaseIsTheOperatorsAloneAndAWorldReadableOneIsRefused() async throws {

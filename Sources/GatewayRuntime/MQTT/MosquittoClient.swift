@@ -1,4 +1,3 @@
-internal import CBufferedSocket
 internal import CMosquitto
 import Foundation
 import Synchronization
@@ -69,9 +68,10 @@ public final class MosquittoClient: @unchecked Sendable {
         ))
         // mosquitto.h: "Returns a new mosquitto instance ... NULL on failure. Interrogate errno to determine
         // the cause for the failure: ENOMEM on out of memory, EINVAL on invalid input parameters."
-        gatewayd_wake_pair_capture_begin()
-        let created = mosquitto_new(options.clientID, options.cleanSession, context.toOpaque())
-        wakePairFD = gatewayd_wake_pair_capture_end()
+        let (created, wakeFD) = SocketShim.captureWakePair {
+            mosquitto_new(options.clientID, options.cleanSession, context.toOpaque())
+        }
+        wakePairFD = wakeFD
         guard let handle = created else {
             context.release()
             close(fds[0])
@@ -176,10 +176,10 @@ public final class MosquittoClient: @unchecked Sendable {
         // in three read(2) calls and writes each packet with its own; buffered, one call serves many packets.
         // Its wake-up writes to its own socket pair (read only by its own loops, not used here) are silenced.
         var buffered: Int32 = -1
-        gatewayd_wake_pair_silence(wakePairFD)
+        SocketShim.silenceWakePair(wakePairFD)
         defer {
-            gatewayd_socket_detach(buffered)
-            gatewayd_wake_pair_silence(-1)
+            SocketShim.detach(buffered)
+            SocketShim.silenceWakePair(-1)
         }
         while true {
             if stopping.load(ordering: .acquiring) {
@@ -190,8 +190,8 @@ public final class MosquittoClient: @unchecked Sendable {
             }
             let socket = mosquitto_socket(handle)
             if socket != buffered {
-                gatewayd_socket_detach(buffered)
-                buffered = gatewayd_socket_attach(socket) ? socket : -1
+                SocketShim.detach(buffered)
+                buffered = SocketShim.attach(socket) ? socket : -1
             }
             if socket < 0 {
                 if stopping.load(ordering: .acquiring) { return nil }
@@ -208,13 +208,13 @@ public final class MosquittoClient: @unchecked Sendable {
                 }
                 continue
             }
-            let wantsWrite = mosquitto_want_write(handle) || gatewayd_socket_pending_output(socket) > 0
+            let wantsWrite = mosquitto_want_write(handle) || SocketShim.pendingOutput(socket) > 0
             var fds = [
                 pollfd(fd: socket, events: Int16(POLLIN) | (wantsWrite ? Int16(POLLOUT) : 0), revents: 0),
                 pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
             ]
             // Bytes already in the read buffer are invisible to poll: look, but do not wait.
-            let pending = gatewayd_socket_pending_input(socket) > 0
+            let pending = SocketShim.pendingInput(socket) > 0
             let ready = poll(&fds, 2, pending ? 0 : 1000)
             if ready < 0, errno != EINTR { return "poll: \(String(cString: strerror(errno)))" }
             if pending { fds[0].revents |= Int16(POLLIN) }
@@ -237,8 +237,8 @@ public final class MosquittoClient: @unchecked Sendable {
                 if let fatal = Self.fatal(mosquitto_loop_write(handle, 1)) { return fatal }
             }
             // What loop_write (or TLS) wrote is held by the buffer: out now, the batch's PUBACKs in one segment.
-            if writeSocket >= 0, mosquitto_socket(handle) == writeSocket, gatewayd_socket_pending_output(writeSocket) > 0 {
-                _ = gatewayd_socket_flush(writeSocket)  // a broken connection is libmosquitto's next read's to report
+            if writeSocket >= 0, mosquitto_socket(handle) == writeSocket, SocketShim.pendingOutput(writeSocket) > 0 {
+                SocketShim.flush(writeSocket)  // a broken connection is libmosquitto's next read's to report
             }
             if mosquitto_socket(handle) >= 0 {
                 if let fatal = Self.fatal(mosquitto_loop_misc(handle)) { return fatal }
@@ -282,7 +282,7 @@ public final class MosquittoClient: @unchecked Sendable {
                   received.bytes < options.maxBatchBytes, mosquitto_socket(handle) >= 0 else { return nil }
             let now = ContinuousClock.now
             guard now < deadline, now - lastArrival < gap else { return nil }
-            if gatewayd_socket_pending_input(socket) == 0 {
+            if SocketShim.pendingInput(socket) == 0 {
                 _ = usleep(UInt32(min(Self.lingerLook, deadline - now).components.attoseconds / 1_000_000_000_000))
                 // The wake pipe too: a publication queued meanwhile (an alert going out) ends the linger, so
                 // that it is written now — after this batch's commit, as every write must be.
