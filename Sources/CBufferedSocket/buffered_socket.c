@@ -33,9 +33,16 @@ typedef ssize_t (*read_function)(int, void *, size_t);
 typedef ssize_t (*write_function)(int, const void *, size_t);
 typedef int (*socketpair_function)(int, int, int, int[2]);
 
-static _Atomic(read_function) next_read;
-static _Atomic(write_function) next_write;
-static _Atomic(socketpair_function) next_socketpair;
+/// The C library's own functions, looked up once (the next definition after this executable's).
+static _Atomic(void *) next_read, next_write, next_socketpair;
+
+static void *next_definition(_Atomic(void *) *cache, const char *name) {
+    void *function = atomic_load_explicit(cache, memory_order_acquire);
+    if (function == NULL && (function = dlsym(RTLD_NEXT, name)) != NULL) {
+        atomic_store_explicit(cache, function, memory_order_release);
+    }
+    return function;
+}
 
 /// A thread's attached socket and its buffers (allocated on attach, freed on detach). Per thread: any number of
 /// network threads may each attach one socket, and no other thread ever sees another's.
@@ -54,23 +61,13 @@ static __thread int captured_wake_fd = -1;
 static __thread int silenced_wake_fd = -1;
 
 static ssize_t real_read(int fd, void *destination, size_t count) {
-    read_function function = atomic_load_explicit(&next_read, memory_order_acquire);
-    if (function == NULL) {
-        function = (read_function)dlsym(RTLD_NEXT, "read");
-        if (function == NULL) return syscall(SYS_read, fd, destination, count);
-        atomic_store_explicit(&next_read, function, memory_order_release);
-    }
-    return function(fd, destination, count);
+    read_function function = (read_function)next_definition(&next_read, "read");
+    return function != NULL ? function(fd, destination, count) : syscall(SYS_read, fd, destination, count);
 }
 
 static ssize_t real_write(int fd, const void *source, size_t count) {
-    write_function function = atomic_load_explicit(&next_write, memory_order_acquire);
-    if (function == NULL) {
-        function = (write_function)dlsym(RTLD_NEXT, "write");
-        if (function == NULL) return syscall(SYS_write, fd, source, count);
-        atomic_store_explicit(&next_write, function, memory_order_release);
-    }
-    return function(fd, source, count);
+    write_function function = (write_function)next_definition(&next_write, "write");
+    return function != NULL ? function(fd, source, count) : syscall(SYS_write, fd, source, count);
 }
 
 static struct attachment *current(int fd) {
@@ -132,12 +129,8 @@ ssize_t write(int fd, const void *source, size_t count) {
 }
 
 int socketpair(int domain, int type, int protocol, int pair[2]) {
-    socketpair_function function = atomic_load_explicit(&next_socketpair, memory_order_acquire);
-    if (function == NULL) {
-        function = (socketpair_function)dlsym(RTLD_NEXT, "socketpair");
-        if (function == NULL) { errno = ENOSYS; return -1; }
-        atomic_store_explicit(&next_socketpair, function, memory_order_release);
-    }
+    socketpair_function function = (socketpair_function)next_definition(&next_socketpair, "socketpair");
+    if (function == NULL) { errno = ENOSYS; return -1; }
     int result = function(domain, type, protocol, pair);
     // libmosquitto's net__socketpair: pair[1] is the end it writes its wake-ups to.
     if (result == 0 && capturing_wake_pair && captured_wake_fd < 0) captured_wake_fd = pair[1];
