@@ -82,7 +82,10 @@ struct MessageGenerator {
         let body: DeviceMessage.Body
         switch device.type {
         case .wristband:
-            body = .telemetry(["heart_rate": abnormal ? 140 : 72, "spo2": abnormal ? 86 : 97, "battery": 80, "steps": Double(index)])
+            // A wristband's step count grows with its own readings (the run's message index passed the
+            // catalogue's 200,000 after 200,000 messages: every reading then lost a field, not 1 %).
+            body = .telemetry(["heart_rate": abnormal ? 140 : 72, "spo2": abnormal ? 86 : 97, "battery": 80,
+                               "steps": Double(index / devices.count % 200_000)])
         case .mattress:
             body = .telemetry(["heart_rate": abnormal ? 135 : 64, "resp_rate": 16, "body_movement": 3, "in_bed": 1])
         case .fallRadar:
