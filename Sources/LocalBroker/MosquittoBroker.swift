@@ -12,7 +12,8 @@ public final class MosquittoBroker: @unchecked Sendable {
     private let extraConfig: String
     private var everStarted = false
     public let directory: URL
-    private var pid: pid_t?
+    /// The broker's process while it runs (benchmarks read its CPU time from /proc).
+    public private(set) var pid: pid_t?
 
     public var url: String { "mqtt://127.0.0.1:\(port)" }
 

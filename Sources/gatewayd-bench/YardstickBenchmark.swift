@@ -49,7 +49,10 @@ struct YardstickBenchmark: AsyncParsableCommand {
         // Broker pass-through: a subscriber that only counts.
         let counter = try CountingSubscriber(broker: broker.url, filter: "devices/#", recordAlerts: false)
         try await counter.connect()
+        let brokerPID = broker.pid ?? 0
+        let meter = BurstCPU(pids: [brokerPID, getpid()])
         let passthrough = try await Self.throughput(messages, load: load, generator: &generator, times: &times, index: &index) { counter.count }
+        let passthroughCPU = meter.perMessage(messages)
         await counter.disconnect()
         FileHandle.standardError.write(Data(String(format: "broker pass-through: %.0f msg/s\n", passthrough).utf8))
 
@@ -83,19 +86,24 @@ struct YardstickBenchmark: AsyncParsableCommand {
                 result.atRate[rate] = try await Self.cpu(rate: rate, seconds: seconds, pid: pid, stored: stored, load: load,
                                                          generator: &generator, times: &times, index: &index)
             }
+            let burstMeter = BurstCPU(pids: [brokerPID, getpid(), pid])
             result.throughput = try await Self.throughput(messages, load: load, generator: &generator, times: &times, index: &index) {
                 stored.count
             }
+            result.burstCPU = burstMeter.perMessage(messages)
             FileHandle.standardError.write(Data(String(format: "%@: %.0f msg/s\n", name, result.throughput).utf8))
             results[name] = result
         }
 
         print("")
         print("QoS 1, \(devices) wristbands (devices.yaml with every rule of \(config)), 1 % abnormal readings")
-        print(pad("broker pass-through", 28) + String(format: "%.0f msg/s", passthrough))
+        print(pad("broker pass-through", 28) + String(format: "%.0f msg/s", passthrough)
+              + String(format: " — CPU a message: broker %.1f µs, load and counting subscriber %.1f µs", passthroughCPU[0], passthroughCPU[1]))
         for (name, _) in subjects {
             guard let result = results[name] else { continue }
-            print(pad(name, 28) + String(format: "%.0f msg/s (%.2f of pass-through)", result.throughput, result.throughput / passthrough))
+            print(pad(name, 28) + String(format: "%.0f msg/s (%.2f of pass-through)", result.throughput, result.throughput / passthrough)
+                  + String(format: " — CPU a message: broker %.1f µs, load %.1f µs, %@ %.1f µs", result.burstCPU[0], result.burstCPU[1], name,
+                           result.burstCPU[2]))
             for rate in fixedRates {
                 guard let cpu = result.atRate[rate] else { continue }
                 print(pad("  at \(rate) msg/s", 28) + String(format: "%.3f core, %.1f µs a message%@", cpu.cores, cpu.microsecondsPerMessage,
@@ -103,9 +111,13 @@ struct YardstickBenchmark: AsyncParsableCommand {
                                                                                     cpu.stored, cpu.offered, cpu.caughtUpSeconds)))
             }
         }
-        var json: [String: Any] = ["bench": "yardstick", "devices": devices, "passthrough_msgs_per_s": passthrough.rounded()]
+        var json: [String: Any] = ["bench": "yardstick", "devices": devices, "passthrough_msgs_per_s": passthrough.rounded(),
+                                   "passthrough_broker_us_per_msg": (passthroughCPU[0] * 10).rounded() / 10,
+                                   "passthrough_load_us_per_msg": (passthroughCPU[1] * 10).rounded() / 10]
         for (name, result) in results {
             json["\(name)_msgs_per_s"] = result.throughput.rounded()
+            json["\(name)_burst_us_per_msg"] = (result.burstCPU[2] * 10).rounded() / 10
+            json["\(name)_burst_broker_us_per_msg"] = (result.burstCPU[0] * 10).rounded() / 10
             json["\(name)_ratio"] = (result.throughput / passthrough * 1000).rounded() / 1000
             for (rate, cpu) in result.atRate {
                 json["\(name)_us_per_msg_at_\(rate)"] = (cpu.microsecondsPerMessage * 10).rounded() / 10
@@ -118,6 +130,8 @@ struct YardstickBenchmark: AsyncParsableCommand {
 
     struct SubjectResult {
         var throughput = 0.0
+        /// CPU a message during the burst: the broker, this process (the load), the subject.
+        var burstCPU = [0.0, 0.0, 0.0]
         var atRate: [Int: CPUFigure] = [:]
     }
 
@@ -202,6 +216,23 @@ struct YardstickBenchmark: AsyncParsableCommand {
     }
 
     private func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+}
+
+/// Where the CPU of a burst went: each process's CPU time (from /proc) since the meter was made, a message.
+/// On a machine that the broker, the load and the subscriber share, a sustained rate is these added up.
+struct BurstCPU {
+    let pids: [pid_t]
+    private let before: [Double]
+
+    init(pids: [pid_t]) {
+        self.pids = pids
+        before = pids.map { ProcessCPU.seconds(pid: $0) }
+    }
+
+    /// Microseconds of CPU a message for each process, over `messages`.
+    func perMessage(_ messages: Int) -> [Double] {
+        zip(pids, before).map { pid, start in (ProcessCPU.seconds(pid: pid) - start) / Double(max(1, messages)) * 1e6 }
+    }
 }
 
 /// CPU time of a process (user + system) from /proc/{pid}/stat.
