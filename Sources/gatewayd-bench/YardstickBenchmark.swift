@@ -24,9 +24,13 @@ struct YardstickBenchmark: AsyncParsableCommand {
     @Option(help: "The gatewayd executable (default: beside this benchmark).") var gatewayd: String?
     @Option(help: "The Python gateway (default: bench/python-gateway/gateway.py).") var python = "bench/python-gateway/gateway.py"
     @Flag(help: "Skip the Python gateway (no python3-paho-mqtt here).") var skipPython = false
+    @Flag(help: "Load, counting subscriber and broker on CPU 0, each subject on CPU 1: is the subject the bottleneck when it has a core of its own?")
+    var pin = false
 
     func run() async throws {
         let executable = try GatewaydExecutable.resolve(gatewayd)
+        // Before the broker is started: it inherits this process's CPU.
+        if pin { try CPUPinning.pinThisProcess(toCPU: 0) }
         let fixedRates = rates.split(separator: ",").compactMap { Int($0) }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatewayd-yardstick-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -69,6 +73,10 @@ struct YardstickBenchmark: AsyncParsableCommand {
             let database = directory.appendingPathComponent("\(name).sqlite").path
             var arguments = command.dropFirst().map { $0 == "DB" ? database : $0 }
             var program = command[0]
+            if pin {
+                arguments = ["-c", "1", program] + arguments
+                program = "/usr/bin/taskset"
+            }
             // GATEWAYD_BENCH_CHILD_PREFIX="/usr/bin/perf record -e cpu-clock -g -o /tmp/perf.data" profiles gatewayd.
             if name == "gatewayd", let prefix = ProcessInfo.processInfo.environment["GATEWAYD_BENCH_CHILD_PREFIX"]?
                 .split(separator: " ").map(String.init), let first = prefix.first {
@@ -96,7 +104,8 @@ struct YardstickBenchmark: AsyncParsableCommand {
         }
 
         print("")
-        print("QoS 1, \(devices) wristbands (devices.yaml with every rule of \(config)), 1 % abnormal readings")
+        print("QoS 1, \(devices) wristbands (devices.yaml with every rule of \(config)), 1 % abnormal readings"
+              + (pin ? "; load, counting subscriber and broker on CPU 0, each subject on CPU 1" : ""))
         print(pad("broker pass-through", 28) + String(format: "%.0f msg/s", passthrough)
               + String(format: " — CPU a message: broker %.1f µs, load and counting subscriber %.1f µs", passthroughCPU[0], passthroughCPU[1]))
         for (name, _) in subjects {
@@ -111,7 +120,7 @@ struct YardstickBenchmark: AsyncParsableCommand {
                                                                                     cpu.stored, cpu.offered, cpu.caughtUpSeconds)))
             }
         }
-        var json: [String: Any] = ["bench": "yardstick", "devices": devices, "passthrough_msgs_per_s": passthrough.rounded(),
+        var json: [String: Any] = ["bench": "yardstick", "devices": devices, "pinned": pin, "passthrough_msgs_per_s": passthrough.rounded(),
                                    "passthrough_broker_us_per_msg": (passthroughCPU[0] * 10).rounded() / 10,
                                    "passthrough_load_us_per_msg": (passthroughCPU[1] * 10).rounded() / 10]
         for (name, result) in results {
@@ -216,6 +225,18 @@ struct YardstickBenchmark: AsyncParsableCommand {
     }
 
     private func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+}
+
+/// Pins this process's threads (and so the children it starts, and threads created later) to one CPU, with
+/// util-linux's `taskset -a` (Swift's Glibc does not expose `sched_setaffinity`).
+enum CPUPinning {
+    static func pinThisProcess(toCPU cpu: Int) throws {
+        guard sysconf(Int32(_SC_NPROCESSORS_ONLN)) > cpu + 1 else { throw ValidationError("--pin needs two CPUs") }
+        let pid = try ChildProcess.spawn("/usr/bin/taskset", ["-a", "-p", "-c", "\(cpu)", "\(getpid())"], output: "/dev/null")
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        guard status == 0 else { throw ValidationError("taskset -a -p -c \(cpu) \(getpid()) failed (status \(status))") }
+    }
 }
 
 /// Where the CPU of a burst went: each process's CPU time (from /proc) since the meter was made, a message.
